@@ -1,0 +1,85 @@
+"""The ``mlm-audit`` command. Exit codes (stable, documented in the README):
+
+0 nothing at or above --fail-on; 1 findings at or above it; 2 invalid input (usage, pack,
+mapping, data that cannot be audited); 3 internal error (traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import typer
+
+from mlm_audit import __version__
+from mlm_audit.cli import audit as audit_cmd
+from mlm_audit.cli import generate as generate_cmd
+from mlm_audit.cli import rules as rules_cmd
+from mlm_audit.cli.common import STATE, err_console
+from mlm_audit.model import InputError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="mlm-audit",
+    help="Audit distribution / MLM networks against anti-pyramid rule packs.\n\n"
+         "Exit codes: 0 pass, 1 findings at or above --fail-on, 2 invalid input, "
+         "3 internal error.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mlm-audit {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for internal errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    STATE.debug = debug
+
+
+audit_cmd.register(app)
+app.add_typer(rules_cmd.app, name="rules")
+generate_cmd.register(app)
+
+
+def run_cli(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code, mapping exceptions to the documented codes."""
+    import click
+    from rich.markup import escape
+
+    try:
+        rv = app(args=argv, prog_name="mlm-audit", standalone_mode=False)
+    except InputError as e:
+        err_console().print(f"[bold red]error:[/bold red] {escape(str(e))}", highlight=False)
+        return EXIT_INPUT
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.exceptions.Abort:
+        return EXIT_INPUT
+    except click.ClickException as e:
+        e.show()
+        return EXIT_INPUT
+    except Exception as e:
+        if STATE.debug:
+            traceback.print_exc()
+        else:
+            err_console().print(
+                f"[bold red]internal error:[/bold red] {escape(type(e).__name__)}: "
+                f"{escape(str(e))}\nrun again with --debug for a traceback")
+        return EXIT_INTERNAL
+    return int(rv) if isinstance(rv, int) else EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(run_cli())

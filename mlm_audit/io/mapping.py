@@ -1,0 +1,111 @@
+"""Column mapping: built-in aliases, a mapping file, and the error when neither fits.
+
+Mapping file (YAML)::
+
+    agents:
+      columns: {agent_id: 会员号, sponsor_id: 推荐人号}
+    orders:
+      columns: {amount: 成交额}
+      money_unit: minor          # amounts are integer fen / cents
+      kinds: {线下零售: retail}   # extra order-kind values
+    payouts:
+      kinds: {育成奖: override}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mlm_audit.io.aliases import ALIAS_INDEX, norm_header
+from mlm_audit.model import InputError
+from mlm_audit.packs import yamlsrc
+from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, REQUIRED, SCHEMAS
+
+
+class TableMapping(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    columns: dict[str, str] = Field(default_factory=dict)
+    money_unit: str = Field("major", pattern="^(major|minor)$")
+    kinds: dict[str, str] = Field(default_factory=dict)
+
+
+class MappingFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    agents: TableMapping = TableMapping()
+    orders: TableMapping = TableMapping()
+    payouts: TableMapping = TableMapping()
+
+
+@dataclass
+class Resolved:
+    columns: dict[str, str]  # canonical -> header in file
+    ignored: list[str] = field(default_factory=list)
+
+
+def load_mapping(path: Path | None) -> MappingFile:
+    if path is None:
+        return MappingFile()
+    if not path.is_file():
+        raise InputError(f"{path}: mapping file not found")
+    src = yamlsrc.load(path.read_text(encoding="utf-8"), str(path))
+    if src.errors:
+        raise InputError("\n".join(src.errors))
+    try:
+        m = MappingFile.model_validate(src.data or {})
+    except ValidationError as e:
+        raise InputError("\n".join(
+            f"{src.where(tuple(err['loc']))}: {'.'.join(map(str, err['loc']))}: {err['msg']}"
+            for err in e.errors())) from None
+    errors = []
+    for table in ("agents", "orders", "payouts"):
+        tm: TableMapping = getattr(m, table)
+        for canon in tm.columns:
+            if canon not in SCHEMAS[table]:
+                errors.append(f"{src.where((table, 'columns', canon))}: {table} has no column "
+                              f"{canon!r}; columns: {', '.join(SCHEMAS[table])}")
+        allowed = ORDER_KINDS if table == "orders" else PAYOUT_KINDS
+        for raw, kind in tm.kinds.items():
+            if table == "agents" or kind not in allowed:
+                errors.append(f"{src.where((table, 'kinds', raw))}: {kind!r} is not a "
+                              f"{table} kind; kinds: {', '.join(allowed)}")
+    if errors:
+        raise InputError("\n".join(errors))
+    return m
+
+
+def resolve(table: str, headers: list[str], tm: TableMapping, file: str) -> Resolved:
+    """Map file headers to canonical columns; raise with a fix when a required one is missing."""
+    cols: dict[str, str] = {}
+    for canon, header in tm.columns.items():
+        if header not in headers:
+            raise InputError(
+                f"{file}: mapping names header {header!r} for {canon}, but the file has no such "
+                f"header; headers found: {', '.join(headers)}"
+            )
+        cols[canon] = header
+    taken = set(cols.values())
+    aliases = ALIAS_INDEX[table]
+    for h in headers:
+        canon = aliases.get(norm_header(h))
+        if canon and canon not in cols and h not in taken:
+            cols[canon] = h
+            taken.add(h)
+    missing = [c for c in REQUIRED[table] if c not in cols]
+    if missing:
+        raise InputError(missing_columns_message(table, file, headers, missing))
+    return Resolved(cols, [h for h in headers if h not in taken])
+
+
+def missing_columns_message(table: str, file: str, headers: list[str], missing: list[str]) -> str:
+    snippet = "\n".join(f"      {c}: \"<header that holds {c}>\"" for c in missing)
+    return (
+        f"{file}: cannot find required {table} column(s): {', '.join(missing)}\n"
+        f"  headers found: {', '.join(headers) if headers else '(none)'}\n"
+        f"  map them with --mapping FILE.yaml, for example:\n"
+        f"    {table}:\n"
+        f"      columns:\n"
+        f"{snippet}"
+    )

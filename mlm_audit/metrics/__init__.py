@@ -1,0 +1,1 @@
+"""Vectorized metrics: tree arrays (``tree``) and per-agent money (``money``)."""

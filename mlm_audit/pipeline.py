@@ -1,0 +1,62 @@
+"""Library entry points used by the CLI: load -> preflight -> rules -> AuditResult."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlm_audit import engine, preflight
+from mlm_audit.io import load_dataset
+from mlm_audit.model import AuditResult, DataIssue, InputInfo, Severity
+from mlm_audit.network import Network
+from mlm_audit.packs import Pack, apply_overrides, collect_rules, load_pack
+
+DEFAULT_PACKS = ("baseline",)
+
+
+@dataclass
+class Inputs:
+    path: Path | None = None
+    agents: Path | None = None
+    orders: Path | None = None
+    payouts: Path | None = None
+    mapping: Path | None = None
+
+
+@dataclass
+class Prepared:
+    network: Network
+    issues: list[DataIssue]
+    inputs: list[InputInfo]
+
+
+def prepare(inputs: Inputs, step: Callable[[str], None] | None = None) -> Prepared:
+    if step:
+        step("loading")
+    ds = load_dataset(inputs.path, inputs.agents, inputs.orders, inputs.payouts, inputs.mapping)
+    if step:
+        step("preflight")
+    net, issues = preflight.run(ds)
+    return Prepared(net, issues, ds.inputs)
+
+
+def load_packs(names: Sequence[str]) -> list[Pack]:
+    return [load_pack(n) for n in (names or DEFAULT_PACKS)]
+
+
+def audit(
+    prepared: Prepared,
+    packs: Sequence[Pack],
+    sets: Sequence[str] = (),
+    fail_on: Severity = Severity.high,
+    waive: engine.Waive | None = None,
+    step: Callable[[str], None] | None = None,
+) -> AuditResult:
+    rules = apply_overrides(collect_rules(list(packs)), list(sets))
+    return engine.run_audit(prepared.network, packs, rules, prepared.issues, prepared.inputs,
+                            fail_on, waive, step)
+
+
+def validate_only(prepared: Prepared) -> AuditResult:
+    return engine.run_audit(prepared.network, [], [], prepared.issues, prepared.inputs)
