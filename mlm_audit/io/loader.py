@@ -12,15 +12,13 @@ from pathlib import Path
 import polars as pl
 
 from mlm_audit.io import coerce
-from mlm_audit.io.aliases import KIND_ALIASES
+from mlm_audit.io.aliases import KIND_ALIASES, norm_kind
 from mlm_audit.io.mapping import MappingFile, TableMapping, load_mapping, resolve
 from mlm_audit.io.readers import FORMATS, read_raw
 from mlm_audit.model import DataIssue, InputError, InputInfo, IssueLevel
 from mlm_audit.schema import DEFAULTS, REQUIRED_VALUES, ROW, SCHEMAS, Dataset, conform, empty
 
 TABLES = ("agents", "orders", "payouts")
-ID_COLS = {"agent_id", "sponsor_id", "placement_id", "order_id", "buyer_id", "seller_id",
-           "payout_id", "recipient_id", "source_agent_id", "source_order_id", "name", "rank"}
 ITEMIZE = 200
 
 
@@ -77,7 +75,7 @@ def load_dataset(
 
 def load_table(table: str, path: Path, m: MappingFile | None = None
                ) -> tuple[pl.DataFrame, InputInfo, list[DataIssue]]:
-    raw = read_raw(path)
+    raw = read_raw(path, table)
     tm: TableMapping = getattr(m or MappingFile(), table)
     headers = [c for c in raw.df.columns if c != ROW]
     res = resolve(table, headers, tm, raw.path)
@@ -90,62 +88,83 @@ def load_table(table: str, path: Path, m: MappingFile | None = None
         issues.append(DataIssue("unmapped_column", IssueLevel.info,
                                 f"columns not used: {', '.join(res.ignored)}", raw.path,
                                 table=table))
+    if raw.blank_rows:
+        issues.append(DataIssue("blank_rows", IssueLevel.info,
+                                f"{raw.blank_rows} rows with no value at all skipped (not "
+                                "counted as read)", raw.path, table=table,
+                                count=raw.blank_rows))
     return out, info, issues
 
 
 def _report(issues: list[DataIssue], rows: pl.DataFrame, code: str, level: IssueLevel,
             file: str, table: str, col: str, what: str) -> None:
+    """One issue per row up to ITEMIZE; the rest in one counted issue listing their rows."""
     for rec in rows.head(ITEMIZE).iter_rows(named=True):
-        issues.append(DataIssue(code, level, what.format(value=rec.get("_raw")), file,
-                                int(rec[ROW]), col, table))
+        issues.append(DataIssue(code, level, what.format(value=rec.get("_raw"),
+                                                         why=rec.get("_why")),
+                                file, int(rec[ROW]), col, table))
     if rows.height > ITEMIZE:
         rest = rows.height - ITEMIZE
-        issues.append(DataIssue(code, level, f"{rest} more rows with {code} in {col} not listed",
-                                file, None, col, table, count=rest))
+        listed = rows[ROW].slice(ITEMIZE, 20).to_list()
+        more = ", …" if rest > len(listed) else ""
+        issues.append(DataIssue(
+            code, level, f"{rest} more rows with {code} in {col} (rows "
+            f"{', '.join(map(str, listed))}{more})", file, None, col, table, count=rest))
 
 
 def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
             issues: list[DataIssue]) -> tuple[pl.DataFrame, int]:
     schema = SCHEMAS[table]
     required = set(REQUIRED_VALUES[table])
+    minor = tm.money_unit == "minor"
     exprs: list[pl.Expr] = []
-    bad: dict[str, pl.Expr] = {}
+    flags: list[pl.Expr] = []
+    money_cols: list[str] = []
+    date_cols: list[str] = []
     for col in df.columns:
         if col == ROW:
             continue
         dtype = schema[col]
-        if col in ID_COLS or col == "kind":
-            exprs.append(coerce.clean_text(col).alias(col))
-        elif dtype == pl.Int64():
-            val, invalid = coerce.money(col, tm.money_unit == "minor")
+        if dtype == pl.Int64():
+            val, invalid = coerce.money(col, df.schema[col], minor)
             exprs.append(val.alias(col))
-            bad[col] = invalid
-    typed = df.with_columns(*exprs, *[b.alias(f"_bad_{c}") for c, b in bad.items()])
-    for col, dtype in schema.items():
-        if col in df.columns and dtype == coerce.TS:
-            parsed, invalid = coerce.dates(df, col)
-            typed = typed.with_columns(parsed, invalid.alias(f"_bad_{col}"))
-            bad[col] = pl.lit(True)
+            flags.append(invalid.alias(f"_bad_{col}"))
+            money_cols.append(col)
+        elif dtype == coerce.TS:
+            date_cols.append(col)
+        else:
+            exprs.append(coerce.as_text(col, df.schema[col]).alias(col))
+    typed = df.with_columns(*exprs, *flags)
+    for col in date_cols:
+        parsed, invalid = coerce.dates(df, col)
+        typed = typed.with_columns(parsed, invalid.alias(f"_bad_{col}"))
 
     reject = pl.lit(False)
     for col in REQUIRED_VALUES[table]:
-        missing = typed.filter(pl.col(col).is_null() & ~pl.col(f"_bad_{col}")
-                               if f"_bad_{col}" in typed.columns else pl.col(col).is_null())
+        bad = pl.col(f"_bad_{col}") if f"_bad_{col}" in typed.columns else pl.lit(False)
+        missing = typed.filter(pl.col(col).is_null() & ~bad)
         _report(issues, missing, "missing_value", IssueLevel.error, file, table, col,
                 f"required {col} is empty; row rejected")
         reject = reject | pl.col(col).is_null()
-    for col in bad:
-        flag = pl.col(f"_bad_{col}")
-        rows = typed.with_columns(df[col].alias("_raw")).filter(flag)
+    for col in money_cols + date_cols:
+        rows = typed.filter(pl.col(f"_bad_{col}"))
+        if rows.height == 0:
+            continue
+        rows = rows.join(df.select(ROW, coerce.as_text(col, df.schema[col]).alias("_raw")),
+                         on=ROW, how="left")
+        if col in money_cols:
+            rows = rows.join(df.select(ROW, coerce.money_reason(col, df.schema[col], minor)
+                                       .alias("_why")), on=ROW, how="left")
         if col in required:
             _report(issues, rows, "bad_value", IssueLevel.error, file, table, col,
-                    f"{col} {{value!r}} is not a valid amount; row rejected")
+                    f"{col} {{value!r}} {{why}}; row rejected")
+        elif col in date_cols:
+            _report(issues, rows, "bad_date", IssueLevel.warning, file, table, col,
+                    f"{col} {{value!r}} is not a date like 2024-03-01, 2024/3/1, 2024年3月1日 "
+                    "or an Excel serial; left empty")
         else:
-            kind = "bad_date" if schema[col] == coerce.TS else "bad_value"
-            expected = ("a date like 2024-03-01, 2024/3/1, 2024年3月1日 or an Excel serial"
-                        if kind == "bad_date" else "an amount like 12.50 or ¥1,200")
-            _report(issues, rows, kind, IssueLevel.warning, file, table, col,
-                    f"{col} {{value!r}} is not {expected}; left empty")
+            _report(issues, rows, "bad_value", IssueLevel.warning, file, table, col,
+                    f"{col} {{value!r}} {{why}}; left empty")
     if "kind" in typed.columns and table in KIND_ALIASES:
         typed = _kinds(table, typed, tm, file, issues)
     kept = typed.filter(~reject).select([c for c in typed.columns if not c.startswith("_bad_")])
@@ -156,14 +175,16 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
 
 def _kinds(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
            issues: list[DataIssue]) -> pl.DataFrame:
-    aliases = {**KIND_ALIASES[table], **{k.lower(): v for k, v in tm.kinds.items()}}
-    low = pl.col("kind").str.to_lowercase()
-    mapped = low.replace_strict(list(aliases), list(aliases.values()), default=None)
+    aliases = {**KIND_ALIASES[table], **{norm_kind(k): v for k, v in tm.kinds.items()}}
+    low = pl.col("kind").str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+    mapped = low.replace_strict(list(aliases), list(aliases.values()), default=None,
+                                return_dtype=pl.String)
     fallback = DEFAULTS[table]["kind"]
     df = df.with_columns(mapped.alias("_kind"))
     unknown = df.filter(pl.col("kind").is_not_null() & pl.col("_kind").is_null())
     if unknown.height:
-        values = unknown["kind"].value_counts(sort=True).head(10)
+        values = unknown["kind"].value_counts(sort=True).sort(["count", "kind"],
+                                                              descending=[True, False]).head(10)
         listed = ", ".join(f"{v} ({n} rows)" for v, n in values.iter_rows())
         issues.append(DataIssue(
             "unknown_kind", IssueLevel.warning,

@@ -19,10 +19,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mlm_audit.io.aliases import ALIAS_INDEX, norm_header
+from mlm_audit.io.aliases import ALIAS_INDEX, HEADER_ALIASES, norm_header
 from mlm_audit.model import InputError
 from mlm_audit.packs import yamlsrc
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, REQUIRED, SCHEMAS
+
+
+ALIASES_SHOWN = 6
 
 
 class TableMapping(BaseModel):
@@ -79,13 +82,15 @@ def load_mapping(path: Path | None) -> MappingFile:
 def resolve(table: str, headers: list[str], tm: TableMapping, file: str) -> Resolved:
     """Map file headers to canonical columns; raise with a fix when a required one is missing."""
     cols: dict[str, str] = {}
+    by_norm = {norm_header(h): h for h in reversed(headers)}
     for canon, header in tm.columns.items():
-        if header not in headers:
+        found = header if header in headers else by_norm.get(norm_header(header))
+        if found is None:
             raise InputError(
-                f"{file}: mapping names header {header!r} for {canon}, but the file has no such "
-                f"header; headers found: {', '.join(headers)}"
+                f"{file}: the mapping names header {header!r} for {table}.{canon}, but the file "
+                f"has no such header; headers found: {', '.join(headers)}"
             )
-        cols[canon] = header
+        cols[canon] = found
     taken = set(cols.values())
     aliases = ALIAS_INDEX[table]
     for h in headers:
@@ -100,11 +105,16 @@ def resolve(table: str, headers: list[str], tm: TableMapping, file: str) -> Reso
 
 
 def missing_columns_message(table: str, file: str, headers: list[str], missing: list[str]) -> str:
+    """The error for an unmapped required column: what was found, what is missing, a fix."""
+    known = "\n".join(
+        f"  names recognised for {c}: {', '.join(HEADER_ALIASES[table][c][:ALIASES_SHOWN])}, ..."
+        for c in missing)
     snippet = "\n".join(f"      {c}: \"<header that holds {c}>\"" for c in missing)
     return (
         f"{file}: cannot find required {table} column(s): {', '.join(missing)}\n"
         f"  headers found: {', '.join(headers) if headers else '(none)'}\n"
-        f"  map them with --mapping FILE.yaml, for example:\n"
+        f"{known}\n"
+        f"  rename the headers, or map them with --mapping FILE.yaml containing:\n"
         f"    {table}:\n"
         f"      columns:\n"
         f"{snippet}"
