@@ -13,6 +13,7 @@ with negative amounts. Everything else is audited.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -21,14 +22,23 @@ import polars as pl
 from mlm_audit.metrics import tree
 from mlm_audit.model import DataIssue, InputError, IssueLevel
 from mlm_audit.network import Network, sponsor_index
-from mlm_audit.schema import ROW, Dataset
+from mlm_audit.schema import MINOR_UNITS, ROW, Dataset
 
 ROOT_MARKERS = ("", "0", "-1", "-", "none", "null", "company", "hq", "root", "总部", "公司", "平台")
 ITEMIZE = 200  # issues listed one by one per code and table; the rest are counted
 DOWNLINE_KINDS = ("override", "team_bonus", "recruitment_bonus", "rank_bonus")
 CYCLE_IDS_SHOWN = 50
 
-Msg = Callable[[dict[str, object]], str]
+Msg = Callable[[dict[str, Any]], str]
+
+
+def major(minor: int | None) -> str:
+    """Minor units as an exact decimal amount: -500 -> '-5.00'."""
+    if minor is None:
+        return "?"
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(int(minor)), MINOR_UNITS)
+    return f"{sign}{whole}.{frac:02d}"
 
 
 def _itemize(
@@ -81,13 +91,13 @@ def run(ds: Dataset) -> tuple[Network, list[DataIssue]]:
     orders = _dedupe(ds.orders, "order_id", "orders", ofile, issues)
     neg = orders.filter((pl.col("amount") < 0) & (pl.col("kind") != "return"))
     _itemize(issues, neg, "negative_amount", IssueLevel.error, "orders", ofile, "amount",
-             lambda r: f"order {r['order_id']} has negative amount {r['amount']} (minor units) "
+             lambda r: f"order {r['order_id']} has negative amount {major(r['amount'])} "
                        "and is not a return; excluded from money metrics")
     orders = orders.filter(~((pl.col("amount") < 0) & (pl.col("kind") != "return")))
     payouts = _dedupe(ds.payouts, "payout_id", "payouts", pfile, issues)
     _itemize(issues, payouts.filter(pl.col("amount") < 0), "negative_amount", IssueLevel.warning,
              "payouts", pfile, "amount",
-             lambda r: f"payout {r['payout_id']} is negative ({r['amount']} minor units); "
+             lambda r: f"payout {r['payout_id']} is negative ({major(r['amount'])}); "
                        "kept as a clawback")
 
     clean = Dataset(indexed.drop("idx"), orders, payouts, ds.inputs, [], ds.has_orders,

@@ -21,7 +21,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                       "created_at", "signup_date", "register_time", "reg_time", "registered_at",
                       "join_time", "bind_user_time", "注册时间", "注册日期", "加入时间",
                       "加入日期", "成为分销商时间", "绑定时间"),
-        "name": ("name", "nickname", "login", "username", "user_name", "姓名", "真实姓名", "会员姓名", "昵称", "会员名称", "代理姓名"),
+        "name": ("name", "full_name", "nickname", "login", "username", "user_name", "姓名", "真实姓名", "会员姓名", "昵称", "会员名称", "代理姓名"),
         "rank": ("rank", "level", "level_name", "tier", "等级名称", "等级", "会员等级", "代理等级", "分销等级"),
         "placement_id": ("placement_id", "pid", "placement_parent", "安置人ID", "接点人ID"),
         "terminated_at": ("terminated_at", "terminated", "left_at", "退出时间", "注销时间"),

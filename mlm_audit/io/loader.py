@@ -165,9 +165,9 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
         else:
             _report(issues, rows, "bad_value", IssueLevel.warning, file, table, col,
                     f"{col} {{value!r}} {{why}}; left empty")
-    if "kind" in typed.columns and table in KIND_ALIASES:
-        typed = _kinds(table, typed, tm, file, issues)
     kept = typed.filter(~reject).select([c for c in typed.columns if not c.startswith("_bad_")])
+    if "kind" in kept.columns and table in KIND_ALIASES:
+        kept = _kinds(table, kept, tm, file, issues)
     defaults = {c: v for c, v in DEFAULTS[table].items() if c in kept.columns}
     kept = kept.with_columns([pl.col(c).fill_null(v) for c, v in defaults.items()])
     return conform(table, kept), typed.height - kept.height
