@@ -52,22 +52,44 @@ app.add_typer(rules_cmd.app, name="rules")
 generate_cmd.register(app)
 
 
+Classes = tuple[type[BaseException], ...]
+
+
+def _click_classes() -> tuple[Classes, Classes, Classes]:
+    """(usage errors, exits, aborts) of click and of the click copy some typer versions ship."""
+    import importlib
+
+    usage: list[type[BaseException]] = []
+    exits: list[type[BaseException]] = [typer.Exit]
+    aborts: list[type[BaseException]] = [typer.Abort]
+    for name in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        usage.append(mod.ClickException)
+        for attr, bucket in (("Exit", exits), ("Abort", aborts)):
+            if hasattr(mod, attr):
+                bucket.append(getattr(mod, attr))
+    return tuple(usage), tuple(exits), tuple(aborts)
+
+
 def run_cli(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code, mapping exceptions to the documented codes."""
-    import click
     from rich.markup import escape
 
+    usage, exits, aborts = _click_classes()
     try:
         rv = app(args=argv, prog_name="mlm-audit", standalone_mode=False)
     except InputError as e:
         err_console().print(f"[bold red]error:[/bold red] {escape(str(e))}", highlight=False)
         return EXIT_INPUT
-    except click.exceptions.Exit as e:
-        return int(e.exit_code)
-    except click.exceptions.Abort:
+    except exits as e:
+        return int(getattr(e, "exit_code", 0))
+    except aborts:
         return EXIT_INPUT
-    except click.ClickException as e:
-        e.show()
+    except usage as e:
+        e.show()  # type: ignore[attr-defined]  # click's ClickException.show
         return EXIT_INPUT
     except Exception as e:
         if STATE.debug:

@@ -24,6 +24,8 @@ ITEMIZE = 200
 
 def find_tables(directory: Path) -> dict[str, Path]:
     """``agents.*``, ``orders.*``, ``payouts.*`` in a directory (one file each)."""
+    if not directory.exists():
+        raise InputError(f"{directory}: no such file or directory")
     if not directory.is_dir():
         raise InputError(f"{directory}: not a directory")
     found: dict[str, Path] = {}
