@@ -109,7 +109,7 @@ def missing_columns_message(table: str, file: str, headers: list[str], missing: 
     known = "\n".join(
         f"  names recognised for {c}: {', '.join(HEADER_ALIASES[table][c][:ALIASES_SHOWN])}, ..."
         for c in missing)
-    snippet = "\n".join(f"      {c}: \"<header that holds {c}>\"" for c in missing)
+    snippet = "\n".join(f"        {c}: \"<header that holds {c}>\"" for c in missing)
     return (
         f"{file}: cannot find required {table} column(s): {', '.join(missing)}\n"
         f"  headers found: {', '.join(headers) if headers else '(none)'}\n"

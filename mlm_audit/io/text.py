@@ -139,7 +139,7 @@ def _located(source: Path | io.BytesIO, sep: str, skip: int, msg: str) -> InputE
         txt = source.getvalue().decode("utf-8")
     else:
         txt = source.read_bytes().decode("utf-8", "replace").lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(txt), delimiter=sep)
+    reader = csv.reader(io.StringIO(txt), delimiter=sep, strict=True)
     row = 1 + skip
     try:
         for _ in range(skip):
@@ -152,5 +152,6 @@ def _located(source: Path | io.BytesIO, sep: str, skip: int, msg: str) -> InputE
                     f"row {row}: {len(rec)} fields but the header has {len(header)}; quote "
                     f"values that contain {sep!r} or fix the row")
     except csv.Error as e:
-        return InputError(f"row {row + 1}: malformed CSV ({e})")
+        return InputError(f"row {row + 1}: malformed CSV ({e}); look for a quote that is "
+                          "not closed")
     return InputError(f"malformed CSV: {msg.splitlines()[0]}")
