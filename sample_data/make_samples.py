@@ -14,6 +14,8 @@ import csv
 import datetime as dt
 import io
 import random
+import re
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -59,7 +61,8 @@ def pct(amount: Decimal, rate: str) -> Decimal:
 
 
 # -- wechat_shop -----------------------------------------------------------------------
-NICKS = "小雨 阿敏 婷婷 佳佳 晓峰 大伟 丽丽 芳芳 静静 小龙 海燕 明明 思思 雪梅 建国 春花".split()
+NICKS = ["小雨", "阿敏", "婷婷", "佳佳", "晓峰", "大伟", "丽丽", "芳芳", "静静", "小龙",
+         "海燕", "明明", "思思", "雪梅", "建国", "春花"]
 RANKS = {1: "联合创始人", 2: "总代", 3: "总代", 4: "一级代理", 5: "二级代理", 6: "二级代理"}
 KITS = {"总代": Decimal("1999"), "联合创始人": Decimal("1999")}
 
@@ -144,8 +147,9 @@ def wechat_shop(out: Path) -> None:
 
 
 # -- brand_xlsx ------------------------------------------------------------------------
-FIRST = "Ava Ben Cleo Dan Eve Finn Gia Hal Ivy Jon Kai Lea Max Nia Oli Pam Quin Rae".split()
-LAST = "Chen Lim Tan Wong Ng Lee Goh Ong Koh Teo".split()
+FIRST = ["Ava", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gia", "Hal", "Ivy", "Jon", "Kai",
+         "Lea", "Max", "Nia", "Oli", "Pam", "Quin", "Rae"]
+LAST = ["Chen", "Lim", "Tan", "Wong", "Ng", "Lee", "Goh", "Ong", "Koh", "Teo"]
 
 
 def workbook(path: Path, title: str | None, header: list[str], rows: list[list[object]],
@@ -165,7 +169,25 @@ def workbook(path: Path, title: str | None, header: list[str], rows: list[list[o
         for col, fmt in formats.items():
             ws.cell(row=ws.max_row, column=col + 1).number_format = fmt
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(stable_zip(buf.getvalue()))
+
+
+def stable_zip(data: bytes) -> bytes:
+    """Same workbook, same bytes: rewrite the archive with fixed entry timestamps."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 7, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-07-01T00:00:00Z",
+                              body)
+            dst.writestr(fixed, body)
+    return out.getvalue()
 
 
 def brand_xlsx(out: Path) -> None:

@@ -33,7 +33,7 @@ EXCEL_MAX = 2958465  # 9999-12-31
 MAX_WHOLE_DIGITS = 16  # keeps value * 100 inside Int64
 
 MONEY_JUNK = r"(?i)[¥￥$元\s]|rmb|cny"
-MONEY_RE = (r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d{1,%d})?(?:\.(\d{0,2})0*)?$" % MAX_WHOLE_DIGITS)
+MONEY_RE = rf"^([+-]?)(\d{{1,3}}(?:,\d{{3}})+|\d{{1,{MAX_WHOLE_DIGITS}}})?(?:\.(\d{{0,2}})0*)?$"
 MINOR_RE = r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d{1,18})(?:\.0*)?$"
 MONEY_HELP = "an amount like 1200.50, ¥1,200.50 or -35 with at most 2 decimals"
 MINOR_HELP = "a whole number of fen/cents (money_unit: minor)"

@@ -33,8 +33,9 @@ def find_tables(directory: Path) -> dict[str, Path]:
         hits = sorted(p for p in directory.iterdir()
                       if p.stem.lower() == table and p.suffix.lower() in FORMATS)
         if len(hits) > 1:
-            raise InputError(f"{directory}: several {table} files ({', '.join(p.name for p in hits)}"
-                             f"); name one with --{table}")
+            names = ", ".join(p.name for p in hits)
+            raise InputError(f"{directory}: several {table} files ({names}); name one with "
+                             f"--{table}")
         if hits:
             found[table] = hits[0]
     if "agents" not in found:
@@ -138,8 +139,8 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
             exprs.append(coerce.as_text(col, df.schema[col]).alias(col))
     typed = df.with_columns(*exprs, *flags)
     for col in date_cols:
-        parsed, invalid = coerce.dates(df, col)
-        typed = typed.with_columns(parsed, invalid.alias(f"_bad_{col}"))
+        parsed, bad_dates = coerce.dates(df, col)
+        typed = typed.with_columns(parsed, bad_dates.alias(f"_bad_{col}"))
 
     reject = pl.lit(False)
     for col in REQUIRED_VALUES[table]:

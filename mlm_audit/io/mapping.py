@@ -24,14 +24,13 @@ from mlm_audit.model import InputError
 from mlm_audit.packs import yamlsrc
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, REQUIRED, SCHEMAS
 
-
 ALIASES_SHOWN = 6
 
 
 class TableMapping(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     columns: dict[str, str] = Field(default_factory=dict)
-    money_unit: str = Field("major", pattern="^(major|minor)$")
+    money_unit: str = Field(default="major", pattern="^(major|minor)$")
     kinds: dict[str, str] = Field(default_factory=dict)
 
 
@@ -94,9 +93,9 @@ def resolve(table: str, headers: list[str], tm: TableMapping, file: str) -> Reso
     taken = set(cols.values())
     aliases = ALIAS_INDEX[table]
     for h in headers:
-        canon = aliases.get(norm_header(h))
-        if canon and canon not in cols and h not in taken:
-            cols[canon] = h
+        alias_of = aliases.get(norm_header(h))
+        if alias_of and alias_of not in cols and h not in taken:
+            cols[alias_of] = h
             taken.add(h)
     missing = [c for c in REQUIRED[table] if c not in cols]
     if missing:
