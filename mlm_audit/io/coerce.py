@@ -56,32 +56,34 @@ def as_text(col: str, dtype: pl.DataType) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s)
 
 
-def money(col: str, dtype: pl.DataType, minor: bool) -> tuple[pl.Expr, pl.Expr]:
-    """Expression for the value in minor units, and one that is True where a present value
-    is invalid."""
-    c = pl.col(col)
+def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
+    """Values in minor units, and a mask that is True where a present value is invalid.
+
+    Works in steps on materialized columns: one regex pass per step over the column, not a
+    re-evaluation of the whole chain for every field of the match.
+    """
+    dtype = df.schema[col]
     if dtype.is_integer():
-        val = c.cast(pl.Int64) * (1 if minor else MINOR_UNITS)
-        return val, pl.lit(False)
-    s = as_text(col, dtype)
-    s = s.str.replace_all(MONEY_JUNK, "").str.replace_all("－", "-")
-    paren = s.str.contains(r"^\(.*\)$")
-    s = pl.when(paren).then(pl.lit("-") + s.str.strip_chars("()")).otherwise(s)
-    present = s.is_not_null() & (s != "")
+        val = df[col].cast(pl.Int64) * (1 if minor else MINOR_UNITS)
+        return val.alias(col), pl.Series(col, [False] * df.height)
+    s = df.select(as_text(col, dtype).str.replace_all(MONEY_JUNK, "")
+                  .str.replace_all("－", "-").alias("s"))
+    s = s.with_columns(
+        pl.when(pl.col("s").str.starts_with("(") & pl.col("s").str.ends_with(")"))
+        .then(pl.lit("-") + pl.col("s").str.strip_chars("()")).otherwise(pl.col("s")).alias("s"))
+    present = pl.col("s").is_not_null() & (pl.col("s") != "")
+    g = s.with_columns(pl.col("s").str.extract_groups(MINOR_RE if minor else MONEY_RE)
+                       .alias("g")).unnest("g")
+    sign = pl.when(pl.col("1") == "-").then(-1).otherwise(1)
+    whole = pl.col("2").str.replace_all(",", "", literal=True).cast(pl.Int64, strict=False)
     if minor:
-        g = s.str.extract_groups(MINOR_RE)
-        whole = g.struct.field("2").str.replace_all(",", "").cast(pl.Int64, strict=False)
-        sign = pl.when(g.struct.field("1") == "-").then(-1).otherwise(1)
-        return sign * whole, present & whole.is_null()
-    g = s.str.extract_groups(MONEY_RE)
-    whole_txt = g.struct.field("2")
-    frac_txt = g.struct.field("3")
-    ok = present & (whole_txt.is_not_null() | (frac_txt.fill_null("") != ""))
-    sign = pl.when(g.struct.field("1") == "-").then(-1).otherwise(1)
-    whole = whole_txt.str.replace_all(",", "").cast(pl.Int64, strict=False).fill_null(0)
-    frac = frac_txt.fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False).fill_null(0)
-    val = pl.when(ok).then(sign * (whole * MINOR_UNITS + frac))
-    return val, present & ~ok
+        out = g.select((sign * whole).alias("v"), (present & whole.is_null()).alias("bad"))
+    else:
+        ok = present & (pl.col("2").is_not_null() | (pl.col("3").fill_null("") != ""))
+        frac = pl.col("3").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
+        value = sign * (whole.fill_null(0) * MINOR_UNITS + frac.fill_null(0))
+        out = g.select(pl.when(ok).then(value).alias("v"), (present & ~ok).alias("bad"))
+    return out["v"].alias(col), out["bad"].alias(col)
 
 
 def money_reason(col: str, dtype: pl.DataType, minor: bool) -> pl.Expr:
@@ -96,7 +98,12 @@ def money_reason(col: str, dtype: pl.DataType, minor: bool) -> pl.Expr:
 
 def dates(df: pl.DataFrame, col: str) -> tuple[pl.Series, pl.Series]:
     """Parse a date column. Returns (parsed, invalid) where invalid marks present values
-    that no known form matches."""
+    that no known form matches.
+
+    The forms that cover a sample are tried on the whole column (usually one strptime pass);
+    only the values they miss get the full treatment (offsets dropped, spaces folded, every
+    form, Excel serials).
+    """
     raw = df[col]
     if raw.dtype == pl.Datetime:
         tz = getattr(raw.dtype, "time_zone", None)
@@ -104,34 +111,47 @@ def dates(df: pl.DataFrame, col: str) -> tuple[pl.Series, pl.Series]:
         return parsed.alias(col), pl.Series(col, [False] * df.height)
     if raw.dtype == pl.Date:
         return raw.cast(TS).alias(col), pl.Series(col, [False] * df.height)
-    s = df.select(as_text(col, raw.dtype).alias("s"))["s"]
-    s = s.str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "")
-    s = s.str.replace(r"^(\d{4}-\d{2}-\d{2}) +(\d)", "$1 $2")
-    present = s.is_not_null()
+    frame = df.select(as_text(col, raw.dtype).alias("s"))
+    present = frame["s"].is_not_null()
     if not present.any():
-        return pl.Series(col, [None] * df.height, dtype=TS), present
-    sample = s.drop_nulls().head(SAMPLE)
-    formats = _formats_in(sample) or list(DATE_FORMATS)
-    frame = pl.DataFrame({"s": s})
-    parsed = frame.select(_parse_expr(formats))["d"]
+        return pl.Series(col, [None] * df.height, dtype=TS), present.alias(col)
+    sample = frame.filter(present).head(SAMPLE)
+    formats = _covering(sample)
+    parsed = frame.select(_parse_expr(formats, excel=not formats))["d"]
     missing = present & parsed.is_null()
-    if missing.any() and len(formats) < len(DATE_FORMATS):
-        rest = frame.filter(missing).select(_parse_expr(list(DATE_FORMATS)))["d"]
+    if missing.any():
+        rest = frame.filter(missing).select(_normalize(pl.col("s")).alias("s")).select(
+            _parse_expr(list(DATE_FORMATS), excel=True))["d"]
         parsed = parsed.scatter(missing.arg_true(), rest)
-    invalid = present & parsed.is_null()
-    return parsed.alias(col), invalid
+    return parsed.alias(col), (present & parsed.is_null()).alias(col)
 
 
-def _formats_in(sample: pl.Series) -> list[str]:
-    return [fmt for fmt in DATE_FORMATS
-            if sample.str.strptime(TS, fmt, strict=False).is_not_null().any()]
+def _normalize(s: pl.Expr) -> pl.Expr:
+    """Drop a trailing UTC offset or ``Z`` (wall-clock time kept) and fold runs of spaces."""
+    return s.str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "").str.replace_all(r"\s+", " ")
 
 
-def _parse_expr(formats: list[str]) -> pl.Expr:
+def _covering(sample: pl.DataFrame) -> list[str]:
+    """Greedy: each form in order, kept only if it parses sample values no earlier one did."""
+    left = sample["s"]
+    chosen: list[str] = []
+    for fmt in DATE_FORMATS:
+        if left.len() == 0:
+            break
+        ok = left.str.strptime(TS, fmt, strict=False).is_not_null()
+        if ok.any():
+            chosen.append(fmt)
+            left = left.filter(~ok)
+    return chosen
+
+
+def _parse_expr(formats: list[str], excel: bool) -> pl.Expr:
     s = pl.col("s")
+    parts = [s.str.strptime(TS, f, strict=False) for f in formats]
+    if not excel:
+        return (pl.coalesce(parts) if len(parts) > 1 else parts[0]).alias("d")
     serial = s.cast(pl.Float64, strict=False)
-    excel = pl.when(serial.is_between(1, EXCEL_MAX) & s.str.contains(r"^\d{1,7}(\.\d+)?$")).then(
+    days = pl.when(serial.is_between(1, EXCEL_MAX) & s.str.contains(r"^\d{1,7}(\.\d+)?$")).then(
         EXCEL_EPOCH + pl.duration(microseconds=(serial * 86_400_000_000).round(0).cast(pl.Int64))
     )
-    parts = [s.str.strptime(TS, f, strict=False) for f in formats]
-    return pl.coalesce([*parts, excel.cast(TS)]).alias("d")
+    return pl.coalesce([*parts, days.cast(TS)]).alias("d")

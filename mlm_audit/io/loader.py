@@ -121,7 +121,7 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
     required = set(REQUIRED_VALUES[table])
     minor = tm.money_unit == "minor"
     exprs: list[pl.Expr] = []
-    flags: list[pl.Expr] = []
+    flags: list[pl.Series] = []
     money_cols: list[str] = []
     date_cols: list[str] = []
     for col in df.columns:
@@ -129,9 +129,8 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
             continue
         dtype = schema[col]
         if dtype == pl.Int64():
-            val, invalid = coerce.money(col, df.schema[col], minor)
-            exprs.append(val.alias(col))
-            flags.append(invalid.alias(f"_bad_{col}"))
+            val, invalid = coerce.money(df, col, minor)
+            flags.extend([val, invalid.alias(f"_bad_{col}")])
             money_cols.append(col)
         elif dtype == coerce.TS:
             date_cols.append(col)

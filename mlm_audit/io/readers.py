@@ -88,8 +88,8 @@ def _drop_blank_rows(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     if not cols or df.height == 0:
         return df, 0
     blank = pl.all_horizontal(
-        [(pl.col(c).is_null() | (pl.col(c).cast(pl.String).str.strip_chars() == ""))
-         for c in cols])
+        [(pl.col(c).is_null() | (pl.col(c) == "")) if df.schema[c] == pl.String
+         else pl.col(c).is_null() for c in cols])
     mask = df.select(blank.alias("b"))["b"]
     n = int(mask.sum())
     return (df.filter(~mask), n) if n else (df, 0)

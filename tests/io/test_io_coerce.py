@@ -22,9 +22,8 @@ MONEY_BAD = ["abc", "12.345", "1,2,3", "1.200,50", "12,00", "--5", "1e3", "12.3.
 
 def _money(values: list[str | None], minor: bool = False) -> tuple[list[int | None], list[bool]]:
     df = pl.DataFrame({"m": pl.Series(values, dtype=pl.String)})
-    val, bad = coerce.money("m", pl.String(), minor)
-    out = df.select(val.alias("v"), bad.alias("b"))
-    return out["v"].to_list(), out["b"].to_list()
+    val, bad = coerce.money(df, "m", minor)
+    return val.to_list(), bad.to_list()
 
 
 def test_money_accepted_forms():
