@@ -116,3 +116,21 @@ def test_builtin_aliases(table: str, header: str, canonical: list[str]):
     res = resolve(table, header.split(","), TableMapping(), "f.csv")
     assert list(res.columns) == canonical
     assert res.ignored == []
+
+
+def test_data_format_doc_lists_every_builtin_name():
+    from mlm_audit.io.aliases import HEADER_ALIASES, ORDER_KIND_ALIASES, PAYOUT_KIND_ALIASES
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "data-format.md").read_text("utf-8")
+    tables: dict[str, dict[str, list[str]]] = {}
+    for part in doc.split("## Built-in names", 1)[1].split("#### ")[1:]:
+        title, _, body = part.partition("\n")
+        tables[title.strip()] = {
+            line.split("|")[1].strip(" `"): line.split("|")[2].strip().split(", ")
+            for line in body.splitlines() if line.startswith("| `")}
+    for table, cols in HEADER_ALIASES.items():
+        assert {c: list(n) for c, n in cols.items()} == tables[table]
+    for title, aliases in (("order kinds", ORDER_KIND_ALIASES),
+                           ("payout kinds", PAYOUT_KIND_ALIASES)):
+        listed = {v: k for k, vs in tables[title].items() for v in vs}
+        assert listed == aliases
