@@ -22,6 +22,7 @@ class Inputs:
     orders: Path | None = None
     payouts: Path | None = None
     mapping: Path | None = None
+    maps: tuple[str, ...] = ()
 
 
 @dataclass
@@ -34,7 +35,8 @@ class Prepared:
 def prepare(inputs: Inputs, step: Callable[[str], None] | None = None) -> Prepared:
     if step:
         step("loading")
-    ds = load_dataset(inputs.path, inputs.agents, inputs.orders, inputs.payouts, inputs.mapping)
+    ds = load_dataset(inputs.path, inputs.agents, inputs.orders, inputs.payouts, inputs.mapping,
+                      inputs.maps)
     if step:
         step("preflight")
     net, issues = preflight.run(ds)

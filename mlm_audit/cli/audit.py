@@ -21,16 +21,19 @@ AgentsOpt = typer.Option(None, "--agents", help="Agents file (CSV/TSV/XLSX/JSON/
 OrdersOpt = typer.Option(None, "--orders", help="Orders file (optional).")
 PayoutsOpt = typer.Option(None, "--payouts", help="Payouts file (optional).")
 MappingOpt = typer.Option(None, "--mapping", help="YAML mapping of file headers to columns.")
+MapOpt = typer.Option([], "--map", help="Map one header: [TABLE.]column=Header, e.g. "
+                      "agent_id=会员号 (repeatable; wins over --mapping).")
 FormatOpt = typer.Option("text", "--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")
 OutputOpt = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.")
 StrictOpt = typer.Option(False, "--strict", help="Exit 2 when preflight finds error-level issues.")
 
 
 def _inputs(path: Path | None, agents: Path | None, orders: Path | None,
-            payouts: Path | None, mapping: Path | None) -> pipeline.Inputs:
+            payouts: Path | None, mapping: Path | None, maps: list[str] | None = None
+            ) -> pipeline.Inputs:
     if path is None and agents is None:
         raise InputError("give a data directory (mlm-audit audit DIR) or --agents FILE")
-    return pipeline.Inputs(path, agents, orders, payouts, mapping)
+    return pipeline.Inputs(path, agents, orders, payouts, mapping, tuple(maps or ()))
 
 
 def _emit(result: AuditResult, fmt: str, output: Path | None, lang: str) -> None:
@@ -60,6 +63,7 @@ def audit(
     orders: Path | None = OrdersOpt,
     payouts: Path | None = PayoutsOpt,
     mapping: Path | None = MappingOpt,
+    map_: list[str] = MapOpt,
     pack: list[str] = typer.Option([], "--pack", "-p", help="Rule pack name or YAML file "
                                    "(repeatable; default: baseline)."),
     set_: list[str] = typer.Option([], "--set", help="Override a rule parameter for this run: "
@@ -73,7 +77,7 @@ def audit(
 ) -> int:
     """Load, preflight, run rule packs, report. The main job."""
     threshold = parse_severity(fail_on)
-    inputs = _inputs(path, agents, orders, payouts, mapping)
+    inputs = _inputs(path, agents, orders, payouts, mapping, map_)
     packs = pipeline.load_packs(pack)
     with progress() as step:
         prepared = pipeline.prepare(inputs, step)
@@ -91,12 +95,13 @@ def validate(
     orders: Path | None = OrdersOpt,
     payouts: Path | None = PayoutsOpt,
     mapping: Path | None = MappingOpt,
+    map_: list[str] = MapOpt,
     fmt: str = FormatOpt,
     output: Path | None = OutputOpt,
     strict: bool = StrictOpt,
 ) -> int:
     """Load and preflight only: data-quality report, no rules."""
-    inputs = _inputs(path, agents, orders, payouts, mapping)
+    inputs = _inputs(path, agents, orders, payouts, mapping, map_)
     with progress() as step:
         result = pipeline.validate_only(pipeline.prepare(inputs, step))
     _emit(result, fmt, output, "en")
@@ -117,8 +122,9 @@ def demo(
 ) -> int:
     """Audit the bundled sample WeChat-shop export with the baseline pack."""
     data = sample_data_dir() / "wechat_shop"
-    return audit(path=data, agents=None, orders=None, payouts=None, mapping=None, pack=[],
-                 set_=[], fail_on="high", fmt=fmt, output=output, lang=lang, strict=False)
+    return audit(path=data, agents=None, orders=None, payouts=None, mapping=None, map_=[],
+                 pack=[], set_=[], fail_on="high", fmt=fmt, output=output, lang=lang,
+                 strict=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ import polars as pl
 
 from mlm_audit.io import coerce
 from mlm_audit.io.aliases import KIND_ALIASES, norm_kind
-from mlm_audit.io.mapping import MappingFile, TableMapping, load_mapping, resolve
+from mlm_audit.io.mapping import MappingFile, TableMapping, load_mapping, resolve, with_maps
 from mlm_audit.io.readers import FORMATS, read_raw
 from mlm_audit.model import DataIssue, InputError, InputInfo, IssueLevel
 from mlm_audit.schema import DEFAULTS, REQUIRED_VALUES, ROW, SCHEMAS, Dataset, conform, empty
@@ -50,7 +50,10 @@ def load_dataset(
     orders: Path | None = None,
     payouts: Path | None = None,
     mapping: Path | None = None,
+    maps: tuple[str, ...] | list[str] = (),
 ) -> Dataset:
+    """Load the tables from a directory and/or explicit files. ``maps`` are ``--map`` options
+    (``[table.]column=Header``) layered over the mapping file."""
     files: dict[str, Path] = {}
     if path is not None:
         if path.is_file():
@@ -62,7 +65,7 @@ def load_dataset(
             files[table] = p
     if "agents" not in files:
         raise InputError("no agents file given: pass a directory or --agents FILE")
-    m = load_mapping(mapping)
+    m = with_maps(load_mapping(mapping), maps)
     ds = Dataset(agents=empty("agents"))
     for table in TABLES:
         if table not in files:

@@ -78,6 +78,38 @@ def load_mapping(path: Path | None) -> MappingFile:
     return m
 
 
+def with_maps(m: MappingFile, maps: list[str] | tuple[str, ...]) -> MappingFile:
+    """Add ``--map [TABLE.]column=Header`` options to a mapping (they win over the file).
+
+    The table may be left out when the column belongs to one table only (``agent_id``);
+    ``amount`` needs ``orders.amount=...`` or ``payouts.amount=...``.
+    """
+    if not maps:
+        return m
+    extra: dict[str, dict[str, str]] = {}
+    for item in maps:
+        key, sep, header = item.partition("=")
+        key, header = key.strip(), header.strip()
+        if not sep or not key or not header:
+            raise InputError(f"--map {item!r}: expected column=Header, e.g. --map "
+                             "agent_id=会员号 or --map orders.amount=成交额")
+        table, dot, canon = key.rpartition(".")
+        if not dot:
+            owners = [t for t in SCHEMAS if canon in SCHEMAS[t]]
+            if len(owners) > 1:
+                raise InputError(f"--map {item!r}: {canon} is a column of "
+                                 f"{' and '.join(owners)}; write "
+                                 f"{owners[0]}.{canon}={header}")
+            table = owners[0] if owners else ""
+        if table not in SCHEMAS or canon not in SCHEMAS[table]:
+            known = ", ".join(f"{t}.{c}" for t in SCHEMAS for c in SCHEMAS[t])
+            raise InputError(f"--map {item!r}: no column {key!r}; columns: {known}")
+        extra.setdefault(table, {})[canon] = header
+    update = {t: getattr(m, t).model_copy(update={"columns": {**getattr(m, t).columns, **cols}})
+              for t, cols in extra.items()}
+    return m.model_copy(update=update)
+
+
 def resolve(table: str, headers: list[str], tm: TableMapping, file: str) -> Resolved:
     """Map file headers to canonical columns; raise with a fix when a required one is missing."""
     cols: dict[str, str] = {}

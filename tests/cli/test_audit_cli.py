@@ -135,3 +135,26 @@ def test_bad_mapping_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     m = _write(tmp_path, "map.yaml", b"agents:\n  columns:\n    agent_no: x\n")
     assert run_cli(["validate", str(SAMPLES / "canonical"), "--mapping", str(m)]) == EXIT_INPUT
     assert f"{m}:3: agents has no column 'agent_no'" in " ".join(capsys.readouterr().err.split())
+
+
+def test_map_option_maps_headers(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    _write(tmp_path, "agents.csv", "编号,推荐码\nA,\nB,A\n".encode("gbk"))
+    _write(tmp_path, "orders.csv", "单号,买家,成交额\nO1,C,12.50\n".encode())
+    argv = ["validate", str(tmp_path), "-f", "json", "--map", "agent_id=编号",
+            "--map", "agents.sponsor_id=推荐码", "--map", "order_id=单号",
+            "--map", "buyer_id=买家", "--map", "orders.amount=成交额"]
+    doc = _json(capsys, argv, 0)
+    assert [(i["table"], i["rows_loaded"]) for i in doc["inputs"]] == [("agents", 2),
+                                                                         ("orders", 1)]
+    assert doc["data_issues"] == []
+
+
+@pytest.mark.parametrize("opt,needle", [
+    ("amount=成交额", "--map 'amount=成交额': amount is a column of orders and payouts; write "
+     "orders.amount=成交额"),
+    ("agent_no=x", "--map 'agent_no=x': no column 'agent_no'; columns: agents.agent_id,"),
+    ("agent_id", "--map 'agent_id': expected column=Header"),
+])
+def test_bad_map_option_is_exit_2(opt: str, needle: str, capsys: pytest.CaptureFixture[str]):
+    assert run_cli(["validate", str(SAMPLES / "canonical"), "--map", opt]) == EXIT_INPUT
+    assert needle in " ".join(capsys.readouterr().err.split())
