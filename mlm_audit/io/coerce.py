@@ -72,17 +72,23 @@ def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series
         pl.when(pl.col("s").str.starts_with("(") & pl.col("s").str.ends_with(")"))
         .then(pl.lit("-") + pl.col("s").str.strip_chars("()")).otherwise(pl.col("s")).alias("s"))
     present = pl.col("s").is_not_null() & (pl.col("s") != "")
-    g = s.with_columns(pl.col("s").str.extract_groups(MINOR_RE if minor else MONEY_RE)
-                       .alias("g")).unnest("g")
-    sign = pl.when(pl.col("1") == "-").then(-1).otherwise(1)
-    whole = pl.col("2").str.replace_all(",", "", literal=True).cast(pl.Int64, strict=False)
+    # A match test is ten times cheaper than capturing groups: validate with the full
+    # pattern, then take the parts apart with plain string splits.
+    ok = (present & pl.col("s").str.contains(MINOR_RE if minor else MONEY_RE)
+          & pl.col("s").str.contains(r"\d"))
+    body = pl.col("s").str.strip_chars_start("+-").str.replace_all(",", "", literal=True)
+    parts = s.with_columns(ok.alias("ok"), pl.col("s").str.starts_with("-").alias("neg"),
+                           body.str.split_exact(".", 1).alias("p")).unnest("p")
+    sign = pl.when(pl.col("neg")).then(-1).otherwise(1)
+    whole = pl.col("field_0").cast(pl.Int64, strict=False).fill_null(0)
     if minor:
-        out = g.select((sign * whole).alias("v"), (present & whole.is_null()).alias("bad"))
+        value = sign * whole
     else:
-        ok = present & (pl.col("2").is_not_null() | (pl.col("3").fill_null("") != ""))
-        frac = pl.col("3").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
-        value = sign * (whole.fill_null(0) * MINOR_UNITS + frac.fill_null(0))
-        out = g.select(pl.when(ok).then(value).alias("v"), (present & ~ok).alias("bad"))
+        # the pattern allows only zeros after the second decimal
+        frac = pl.col("field_1").fill_null("").str.slice(0, 2).str.pad_end(2, "0")
+        value = sign * (whole * MINOR_UNITS + frac.cast(pl.Int64, strict=False).fill_null(0))
+    out = parts.select(pl.when(pl.col("ok")).then(value).alias("v"),
+                       (present & ~pl.col("ok")).alias("bad"))
     return out["v"].alias(col), out["bad"].alias(col)
 
 
