@@ -75,12 +75,23 @@ def read_raw(path: Path, table: str | None = None) -> RawTable:
             df, enc = _read_json(path, fmt)
     except InputError as e:
         raise InputError(f"{path}: {e}") from None
-    except Exception as e:  # noqa: BLE001 - any reader failure on user data is bad input
+    except _reader_errors() as e:
         first = (str(e).splitlines() or [type(e).__name__])[0]
         raise InputError(f"{path}: cannot read as {fmt}: {first}") from None
     df = df.with_columns(pl.col(ROW).cast(pl.Int64))
     df, blank = _drop_blank_rows(df)
     return RawTable(df, str(path), digest, enc, fmt, blank)
+
+
+def _reader_errors() -> tuple[type[BaseException], ...]:
+    """What the format libraries raise on files they cannot parse: bad input, exit 2. Any
+    other exception is a bug in this package and must surface as one (exit 3)."""
+    import zipfile
+
+    import fastexcel
+
+    return (pl.exceptions.PolarsError, OSError, ValueError, EOFError, zipfile.BadZipFile,
+            fastexcel.FastExcelError, UnicodeError)
 
 
 def _drop_blank_rows(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -106,7 +117,7 @@ def _read_xlsx(path: Path, table: str | None) -> pl.DataFrame:
 
     try:
         reader = fastexcel.read_excel(str(path))
-    except Exception as e:  # noqa: BLE001
+    except fastexcel.FastExcelError as e:
         raise InputError(f"not a readable XLSX workbook ({str(e).splitlines()[0]})") from None
     names = reader.sheet_names
     wanted = [n for n in names if table and n.strip().lower() == table]
@@ -187,7 +198,7 @@ def _json_array(body: str) -> pl.DataFrame:
                          "per line use the .ndjson extension")
     try:
         df = pl.read_json(io.StringIO(body), infer_schema_length=None)
-    except Exception:  # noqa: BLE001 - locate the problem with the standard parser
+    except (pl.exceptions.PolarsError, ValueError):  # locate it with the standard parser
         df = _records(_json_loads(body), "record")
     return _plain(df).with_row_index(ROW, offset=1)
 
@@ -236,7 +247,7 @@ def _ndjson(body: str) -> pl.DataFrame:
         df = pl.read_ndjson(io.BytesIO(raw), infer_schema_length=None)
         if df.height != lines.size:
             raise ValueError("record count differs from line count")
-    except Exception:  # noqa: BLE001 - locate the bad line with the standard parser
+    except (pl.exceptions.PolarsError, ValueError):  # locate it with the standard parser
         texts = [ln for ln in body.splitlines() if ln.strip()]
         parsed = []
         for ln, t in zip(lines.tolist(), texts, strict=True):

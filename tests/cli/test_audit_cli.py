@@ -158,3 +158,18 @@ def test_map_option_maps_headers(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_bad_map_option_is_exit_2(opt: str, needle: str, capsys: pytest.CaptureFixture[str]):
     assert run_cli(["validate", str(SAMPLES / "canonical"), "--map", opt]) == EXIT_INPUT
     assert needle in " ".join(capsys.readouterr().err.split())
+
+
+@pytest.mark.parametrize("ext", ["csv", "tsv", "json", "ndjson", "xlsx", "parquet"])
+@pytest.mark.parametrize("seed", range(4))
+def test_random_bytes_never_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  ext: str, seed: int):
+    import random
+
+    rng = random.Random(seed)
+    prefix = {"xlsx": b"PK\x03\x04", "parquet": b"PAR1", "json": b"[", "ndjson": b"{"}
+    data = prefix.get(ext, b"") + bytes(rng.randrange(1, 256) for _ in range(2000))
+    path = _write(tmp_path, f"agents.{ext}", data)
+    assert run_cli(["validate", str(path)]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "internal error" not in err and str(path.name) in err
