@@ -66,11 +66,15 @@ def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series
     if dtype.is_integer():
         val = df[col].cast(pl.Int64) * (1 if minor else MINOR_UNITS)
         return val.alias(col), pl.Series(col, [False] * df.height)
-    s = df.select(as_text(col, dtype).str.replace_all(MONEY_JUNK, "")
-                  .str.replace_all("－", "-").alias("s"))
-    s = s.with_columns(
-        pl.when(pl.col("s").str.starts_with("(") & pl.col("s").str.ends_with(")"))
-        .then(pl.lit("-") + pl.col("s").str.strip_chars("()")).otherwise(pl.col("s")).alias("s"))
+    s = df.select(as_text(col, dtype).alias("s"))
+    if s.select(pl.col("s").str.contains(r"[^0-9.,+\-]").any()).item():
+        # currency marks, spaces, full-width minus or accounting brackets: clean them first
+        s = s.select(pl.col("s").str.replace_all(MONEY_JUNK, "")
+                     .str.replace_all("－", "-", literal=True))
+        s = s.with_columns(
+            pl.when(pl.col("s").str.starts_with("(") & pl.col("s").str.ends_with(")"))
+            .then(pl.lit("-") + pl.col("s").str.strip_chars("()")).otherwise(pl.col("s"))
+            .alias("s"))
     present = pl.col("s").is_not_null() & (pl.col("s") != "")
     # A match test is ten times cheaper than capturing groups: validate with the full
     # pattern, then take the parts apart with plain string splits.

@@ -181,9 +181,11 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
 def _kinds(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
            issues: list[DataIssue]) -> pl.DataFrame:
     aliases = {**KIND_ALIASES[table], **{norm_kind(k): v for k, v in tm.kinds.items()}}
-    low = pl.col("kind").str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
-    mapped = low.replace_strict(list(aliases), list(aliases.values()), default=None,
-                                return_dtype=pl.String)
+    # kinds are few: normalize the distinct spellings once, then map the column in one pass
+    seen = df["kind"].unique().drop_nulls().to_list()
+    table_ = {v: aliases[norm_kind(v)] for v in seen if norm_kind(v) in aliases}
+    mapped = pl.col("kind").replace_strict(list(table_), list(table_.values()), default=None,
+                                           return_dtype=pl.String)
     fallback = DEFAULTS[table]["kind"]
     df = df.with_columns(mapped.alias("_kind"))
     unknown = df.filter(pl.col("kind").is_not_null() & pl.col("_kind").is_null())
