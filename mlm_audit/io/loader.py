@@ -39,8 +39,10 @@ def find_tables(directory: Path) -> dict[str, Path]:
         if hits:
             found[table] = hits[0]
     if "agents" not in found:
+        other = sorted(p.name for p in directory.iterdir() if p.stem.lower() == "agents")
+        hint = f" ({', '.join(other)} is not a supported format)" if other else ""
         raise InputError(f"{directory}: no agents file (agents.csv, agents.xlsx, agents.parquet, "
-                         f"...); name it with --agents")
+                         f"...){hint}; name it with --agents")
     return found
 
 

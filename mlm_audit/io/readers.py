@@ -56,6 +56,9 @@ def read_raw(path: Path, table: str | None = None) -> RawTable:
     if not path.is_file():
         raise InputError(f"{path}: file not found")
     fmt = FORMATS.get(path.suffix.lower())
+    if path.suffix.lower() in (".xls", ".et"):
+        raise InputError(f"{path}: {path.suffix} is the old binary spreadsheet format; open it "
+                         "in Excel or WPS and save it as .xlsx (or export CSV)")
     if fmt is None:
         raise InputError(
             f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; expected one "

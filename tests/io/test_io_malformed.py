@@ -133,3 +133,19 @@ def test_explicit_files_override_directory(tmp_path: Path):
     other.write_text("agent_id,sponsor_id\nX,\nY,X\n", encoding="utf-8")
     ds = load_dataset(tmp_path, agents=other)
     assert ds.agents["agent_id"].to_list() == ["X", "Y"]
+
+
+def test_old_excel_format_says_what_to_do(tmp_path: Path):
+    path = tmp_path / "agents.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0")
+    assert _err("agents", path) == (f"{path}: .xls is the old binary spreadsheet format; open "
+                                    "it in Excel or WPS and save it as .xlsx (or export CSV)")
+
+
+def test_directory_with_only_an_old_excel_agents_file(tmp_path: Path):
+    (tmp_path / "agents.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(InputError) as e:
+        load_dataset(tmp_path)
+    assert str(e.value) == (f"{tmp_path}: no agents file (agents.csv, agents.xlsx, "
+                            "agents.parquet, ...) (agents.xls is not a supported format); name "
+                            "it with --agents")
