@@ -156,19 +156,19 @@ def amounts(rng: np.random.Generator, size: int, median_major: float, sigma: flo
     return (np.maximum(np.round(v, 1), 1.0) * 100).astype(np.int64)
 
 
-def settle(recipient: I64, source: I64, t: I64, value: I64, kind: str, spec: Spec
-           ) -> dict[str, I64]:
+def settle(recipient: I64, source: I64, t: I64, value: I64, kind: str, spec: Spec,
+           days: int = SETTLE_DAYS) -> dict[str, I64]:
     """Aggregate per (recipient, source agent, settlement period); paid after period end."""
     ok = (recipient >= 0) & (value > 0)
     recipient, source, t, value = recipient[ok], source[ok], t[ok], value[ok]
-    period = (t - spec.t0) // (SETTLE_DAYS * DAY)
+    period = (t - spec.t0) // (days * DAY)
     order = np.lexsort((period, recipient, source))
     r, s, p = recipient[order], source[order], period[order]
     first = np.ones(r.size, dtype=bool)
     first[1:] = (r[1:] != r[:-1]) | (s[1:] != s[:-1]) | (p[1:] != p[:-1])
     starts = np.flatnonzero(first)
     sums = np.add.reduceat(value[order], starts) if starts.size else value[:0]
-    paid = np.minimum(spec.t0 + (p[starts] + 1) * SETTLE_DAYS * DAY, spec.t1) + 3 * DAY
+    paid = np.minimum(spec.t0 + (p[starts] + 1) * days * DAY, spec.t1) + 3 * DAY
     m = starts.size
     return {"p_recipient": r[starts], "p_amount": sums.astype(np.int64), "p_time": paid,
             "p_kind": np.full(m, PK[kind], np.int8), "p_source": s[starts],

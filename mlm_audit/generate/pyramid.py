@@ -2,7 +2,7 @@
 
 Nearly everyone pays a joining fee and buys a starter kit (a disguised fee). The sponsor and
 the sponsor's sponsor are paid a recruitment bonus on each kit (``source_order_id`` = the
-kit order); overrides on members' own purchases flow four generations up. A planted chain
+kit order); overrides on members' own purchases flow three generations up. A planted chain
 makes the tree at least 12 levels deep. Most participants end up net-negative.
 """
 
@@ -21,7 +21,7 @@ CHAIN = 12
 FEE, KIT = 39_800, 198_000  # minor units
 FEE_SHARE, KIT_SHARE = 0.95, 0.92
 BONUS = (0.20, 0.10)  # recruitment bonus on a kit, generations 1 and 2
-OVERRIDES = (0.10, 0.05, 0.03, 0.02)  # on own purchases, generations 1..4
+OVERRIDES = (0.10, 0.05, 0.03)  # on own purchases, generations 1..3, settled yearly
 EXT_SHARE = 0.05
 
 
@@ -68,7 +68,7 @@ def block(spec: Spec, agents: Agents, lo: int, hi: int, rng: np.random.Generator
         })
     for k, rate in enumerate(OVERRIDES, start=1):
         payouts.append(settle(upline(agents, owner[~ext], k), owner[~ext], t[~ext],
-                              (own_amount * rate).astype(np.int64), "override", spec))
+                              (own_amount * rate).astype(np.int64), "override", spec, 365))
     return make_block([kits, sales, own], payouts)
 
 
