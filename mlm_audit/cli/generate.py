@@ -12,6 +12,8 @@ from mlm_audit.cli.common import err_console, write_output
 from mlm_audit.generate import SCENARIOS, Spec, generate
 from mlm_audit.model import InputError
 
+OutOpt = typer.Option(..., "--out", "-o", help="Directory to write into.")
+
 
 def _date(value: str) -> dt.date:
     try:
@@ -25,7 +27,7 @@ def generate_cmd(
     agents: int = typer.Option(1000, "--agents", "-n", min=1, max=200_000_000,
                                help="Number of agents."),
     seed: int = typer.Option(1, "--seed", min=0, help="Random seed (same seed, same files)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Directory to write into."),
+    out: Path = OutOpt,
     fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
     orders_per_agent: float = typer.Option(10.0, "--orders-per-agent", min=0, max=1000,
                                            help="Mean orders per agent."),

@@ -129,8 +129,8 @@ def join_times(spec: Spec, rng: np.random.Generator) -> I64:
 def terminations(spec: Spec, joined: I64, rng: np.random.Generator, share: float) -> I64:
     out = np.full(joined.shape[0], -1, dtype=np.int64)
     hit = rng.random(joined.shape[0]) < share
-    out[hit] = joined[hit] + ((spec.t1 - joined[hit]) * rng.uniform(0.3, 0.95, hit.sum())
-                              ).astype(np.int64)
+    frac = rng.uniform(0.3, 0.95, int(np.count_nonzero(hit)))
+    out[hit] = joined[hit] + ((spec.t1 - joined[hit]) * frac).astype(np.int64)
     return out
 
 

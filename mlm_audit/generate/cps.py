@@ -12,8 +12,20 @@ from typing import Any
 import numpy as np
 
 from mlm_audit.generate.common import (
-    Agents, Block, Spec, amounts, external, join_times, make_block, order_owners, order_part,
-    returns, settle, terminations, times_after_join, tree_capped,
+    Agents,
+    Block,
+    Spec,
+    amounts,
+    external,
+    join_times,
+    make_block,
+    order_owners,
+    order_part,
+    returns,
+    settle,
+    terminations,
+    times_after_join,
+    tree_capped,
 )
 
 SHARES = [0.10, 0.30, 0.30, 0.20, 0.10]

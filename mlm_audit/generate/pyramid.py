@@ -13,8 +13,21 @@ from typing import Any
 import numpy as np
 
 from mlm_audit.generate.common import (
-    DAY, PK, Agents, Block, Spec, amounts, external, join_times, make_block, order_owners,
-    order_part, settle, times_after_join, tree_uniform, upline,
+    DAY,
+    PK,
+    Agents,
+    Block,
+    Spec,
+    amounts,
+    external,
+    join_times,
+    make_block,
+    order_owners,
+    order_part,
+    settle,
+    times_after_join,
+    tree_uniform,
+    upline,
 )
 
 CHAIN = 12

@@ -12,7 +12,15 @@ import numpy as np
 
 from mlm_audit.generate import cps, pyramid, retail, stocking
 from mlm_audit.generate.common import (
-    CHUNK, OK, Agents, Progress, Spec, TableWriter, agents_frame, orders_frame, payouts_frame,
+    CHUNK,
+    OK,
+    Agents,
+    Progress,
+    Spec,
+    TableWriter,
+    agents_frame,
+    orders_frame,
+    payouts_frame,
     rng_for,
 )
 

@@ -13,8 +13,19 @@ from typing import Any
 import numpy as np
 
 from mlm_audit.generate.common import (
-    Agents, Block, Spec, amounts, external, join_times, make_block, order_owners, order_part,
-    settle, times_after_join, tree_capped, upline,
+    Agents,
+    Block,
+    Spec,
+    amounts,
+    external,
+    join_times,
+    make_block,
+    order_owners,
+    order_part,
+    settle,
+    times_after_join,
+    tree_capped,
+    upline,
 )
 
 RANKS = ["总代", "一级", "二级", "三级", "零售代理"]
