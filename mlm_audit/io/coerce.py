@@ -44,6 +44,36 @@ def money(col: str, minor: bool) -> tuple[pl.Expr, pl.Expr]:
     return val, present & whole.is_null()
 
 
+def money_series(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
+    """``money`` on a frame column, fast for clean text (``12.50``, ``12``, ``-3.00``).
+
+    A cheap cast handles values that are plain integers or have exactly two decimals; the
+    full parser (:func:`money`) runs only on the rows the cast leaves. Values and errors are
+    those of :func:`money` for every row.
+    """
+    s = pl.col(col)
+    if minor:
+        fast = s.cast(pl.Int64, strict=False)
+    else:
+        n = s.str.len_bytes()
+        dot = s.str.find(".", literal=True)
+        two_dp = (dot == n - 3) & s.str.slice(0, dot).cast(pl.Int64, strict=False).is_not_null()
+        plain = s.str.replace(".", "", literal=True, n=1).cast(pl.Int64, strict=False)
+        fast = pl.when(two_dp).then(plain).when(dot.is_null()).then(
+            s.cast(pl.Int64, strict=False) * MINOR_UNITS)
+    val = df.select(fast.alias(col))[col]
+    need = val.is_null() & df[col].is_not_null()
+    invalid = pl.Series(col, [False] * df.height, dtype=pl.Boolean)
+    if need.any():
+        idx = need.arg_true()
+        slow_val, slow_bad = money(col, minor)
+        rest = df.select(pl.col(col).gather(idx)).select(slow_val.alias("v"),
+                                                           slow_bad.alias("b"))
+        val = val.scatter(idx, rest["v"])
+        invalid = invalid.scatter(idx, rest["b"])
+    return val.alias(col), invalid
+
+
 def _formats_in(sample: pl.Series) -> list[str]:
     found = []
     for fmt in DATE_FORMATS:
@@ -63,20 +93,30 @@ def dates(df: pl.DataFrame, col: str) -> tuple[pl.Series, pl.Series]:
     sample = s.drop_nulls().head(SAMPLE)
     formats = _formats_in(sample) or list(DATE_FORMATS)
     frame = pl.DataFrame({"s": s})
-    parsed = frame.select(_parse_expr(formats))["d"]
+    # the sampled formats first; the Excel-serial branch and then every format only on the
+    # rows they leave (same result as trying them all on every row, at a fraction of the cost)
+    parsed = frame.select(_parse_expr(formats, excel=False))["d"]
     missing = present & parsed.is_null()
     if missing.any():
-        rest = frame.filter(missing).select(_parse_expr(list(DATE_FORMATS)))["d"]
+        sub = frame.filter(missing)
+        rest = sub.select(_parse_expr(formats))["d"]
+        still = rest.is_null()
+        if still.any():
+            retry = sub.filter(still).select(_parse_expr(list(DATE_FORMATS)))["d"]
+            rest = rest.scatter(still.arg_true(), retry)
         parsed = parsed.scatter(missing.arg_true(), rest)
     invalid = present & parsed.is_null()
     return parsed.alias(col), invalid
 
 
-def _parse_expr(formats: list[str]) -> pl.Expr:
+def _parse_expr(formats: list[str], excel: bool = True) -> pl.Expr:
     s = pl.col("s")
+    parts = [s.str.strptime(TS, f, strict=False) for f in formats]
+    if not excel:
+        return (pl.coalesce(parts) if len(parts) > 1 else parts[0]).alias("d")
     serial = s.cast(pl.Float64, strict=False)
-    excel = pl.when(serial.is_between(1, 2958465) & s.str.contains(r"^\d{1,7}(\.\d+)?$")).then(
+    is_serial = serial.is_between(1, 2958465) & s.str.contains(r"^\d{1,7}(\.\d+)?$")
+    serial_date = pl.when(is_serial).then(
         EXCEL_EPOCH + pl.duration(microseconds=(serial * 86_400_000_000).round(0).cast(pl.Int64))
     )
-    parts = [s.str.strptime(TS, f, strict=False) for f in formats]
-    return pl.coalesce([*parts, excel.cast(TS)]).alias("d")
+    return pl.coalesce([*parts, serial_date.cast(TS)]).alias("d")

@@ -117,9 +117,9 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
         if col in ID_COLS or col == "kind":
             exprs.append(coerce.clean_text(col).alias(col))
         elif dtype == pl.Int64():
-            val, invalid = coerce.money(col, tm.money_unit == "minor")
-            exprs.append(val.alias(col))
-            bad[col] = invalid
+            val, invalid = coerce.money_series(df, col, tm.money_unit == "minor")
+            exprs.append(pl.lit(val).alias(col))
+            bad[col] = pl.lit(invalid)
     typed = df.with_columns(*exprs, *[b.alias(f"_bad_{c}") for c, b in bad.items()])
     for col, dtype in schema.items():
         if col in df.columns and dtype == coerce.TS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 
 from mlm_audit import preflight
@@ -71,3 +72,13 @@ def test_per_agent_money() -> None:
     # b bought 250.00 of stock and resold 150.00 in all: 100.00 unsold
     assert (a["unsold"], b["unsold"], c["unsold"]) == (0, 10_000, 0)
     assert (a["net"], b["net"], c["net"]) == (4_500 - 10_000, 1_500 - 20_000 - 10_000, -1_000)
+
+
+def test_sums_stay_exact_beyond_float_precision() -> None:
+    from mlm_audit.metrics.money import _sum_by
+
+    big = 2**60 + 1  # not representable in float64
+    key = np.array([0, 0, 2, -1, 2], dtype=np.int64)
+    values = np.array([big, 1, 3, 99, -1], dtype=np.int64)
+    assert _sum_by(key, values, 3).tolist() == [big + 1, 0, 2]
+    assert _sum_by(key, np.array([5, 1, 3, 99, -1]), 3).tolist() == [6, 0, 2]
