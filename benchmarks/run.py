@@ -1,0 +1,87 @@
+"""Scale benchmark: generate data, then time in one run (each step in its own process):
+
+(a) the raw pyarrow parse of the same files, (b) ``mlm-audit audit`` end to end,
+(c) the naive networkx implementation of the same metrics (``bench_naive.py``).
+
+Prints wall time, peak RSS and the ratios. Usage::
+
+    python benchmarks/run.py --agents 1000000 --orders-per-agent 10 --workdir /work/bench-data
+
+Not part of the test suite (pytest collects only ``tests/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TIME = "/usr/bin/time"
+
+
+def measure(name: str, argv: list[str]) -> dict[str, float]:
+    """Run argv under /usr/bin/time -v; wall seconds and peak RSS (GiB) of that process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t0 = time.perf_counter()
+    proc = subprocess.run([TIME, "-v", *argv], capture_output=True, text=True, env=env,
+                          cwd=ROOT, check=False)
+    wall = time.perf_counter() - t0
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    rss = int(m.group(1)) / 2**20 if m else float("nan")
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(proc.stderr[-3000:])
+        raise SystemExit(f"{name} failed with exit code {proc.returncode}")
+    print(f"{name:<10} wall {wall:8.2f} s   peak RSS {rss:6.2f} GiB", flush=True)
+    return {"wall_s": round(wall, 2), "peak_rss_gib": round(rss, 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--agents", type=int, default=1_000_000)
+    ap.add_argument("--orders-per-agent", type=float, default=10.0)
+    ap.add_argument("--scenario", default="pyramid")
+    ap.add_argument("--format", default="csv", choices=["csv", "parquet"])
+    ap.add_argument("--workdir", type=Path, default=Path("/work/bench-data"))
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--skip-naive", action="store_true",
+                    help="Do not run the naive version (it needs ~1.5 KiB per agent and minutes)")
+    ap.add_argument("--reuse", action="store_true", help="Reuse data already generated")
+    args = ap.parse_args()
+
+    data = args.workdir / f"{args.scenario}-{args.agents}-{args.orders_per_agent:g}-{args.format}"
+    py = sys.executable
+    results: dict[str, object] = {"agents": args.agents, "scenario": args.scenario,
+                                  "orders_per_agent": args.orders_per_agent,
+                                  "format": args.format, "data": str(data)}
+    if not (args.reuse and (data / "scenario.json").exists()):
+        results["generate"] = measure("generate", [
+            py, "-c", "from mlm_audit.cli.main import run; run()", "generate", args.scenario,
+            "--agents", str(args.agents), "--orders-per-agent", str(args.orders_per_agent),
+            "--seed", str(args.seed), "--format", args.format, "--out", str(data)])
+    meta = json.loads((data / "scenario.json").read_text(encoding="utf-8"))
+    results["rows"] = {k: meta[k] for k in ("agents", "orders", "payouts")}
+    results["bytes"] = sum(p.stat().st_size for p in data.iterdir())
+    results["parse"] = measure("parse", [py, str(ROOT / "benchmarks" / "bench_parse.py"),
+                                         str(data)])
+    results["audit"] = measure("audit", [
+        py, "-c", "from mlm_audit.cli.main import run; run()", "audit", str(data),
+        "--format", "json", "--output", os.devnull])
+    if not args.skip_naive and args.format == "csv":
+        results["naive"] = measure("naive", [py, str(ROOT / "benchmarks" / "bench_naive.py"),
+                                             str(data)])
+    audit_s = results["audit"]["wall_s"]  # type: ignore[index]
+    ratios = {"audit_over_parse": round(audit_s / results["parse"]["wall_s"], 2)}  # type: ignore[index]
+    if "naive" in results:
+        ratios["naive_over_audit"] = round(results["naive"]["wall_s"] / audit_s, 1)  # type: ignore[index]
+    results["ratios"] = ratios
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
