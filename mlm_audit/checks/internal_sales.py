@@ -1,0 +1,10 @@
+"""stub"""
+from mlm_audit.checks.base import CheckParams
+
+
+class Params(CheckParams):
+    pass
+
+
+def run(net, params):
+    return []

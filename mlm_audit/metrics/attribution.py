@@ -1,0 +1,245 @@
+"""Scans over orders and payouts for the money checks (regulations.md §0 notions).
+
+Every function reads the network's order/payout columns once and returns a small table:
+per payout (generation, recruit funding), per agent-period (purchases, resales, earnings) or
+per period. These group-bys are the part that must also run on a distributed engine, so they
+stay apart from the tree math and take nothing but columns and dense index arrays.
+
+Periods are ``YYYY-MM`` (month), ``YYYY-Qn`` (quarter), ``YYYY`` (year) or ``all``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from mlm_audit.metrics.money import NET_AMOUNT
+
+if TYPE_CHECKING:
+    from mlm_audit.network import Network
+
+Window = Literal["month", "quarter", "year", "all"]
+PURCHASE_KINDS = ("stock_up", "starter_kit", "self_purchase")
+ENTRY_ORDER_KINDS = ("starter_kit", "fee")
+DAY_US = 86_400 * 1_000_000
+
+
+def fmt_money(minor: int) -> str:
+    """Minor units as a display string with two decimals: 120050 -> '1,200.50'."""
+    sign = "-" if minor < 0 else ""
+    whole, cents = divmod(abs(int(minor)), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+def money(name: str, minor: int) -> dict[str, Any]:
+    """Evidence pair for an amount: exact minor units and the display string."""
+    return {name: int(minor), f"{name}_display": fmt_money(int(minor))}
+
+
+def period_expr(col: str, window: Window) -> pl.Expr:
+    t = pl.col(col)
+    if window == "month":
+        return t.dt.strftime("%Y-%m")
+    if window == "quarter":
+        return pl.format("{}-Q{}", t.dt.year(), t.dt.quarter())
+    if window == "year":
+        return t.dt.strftime("%Y")
+    return pl.when(pl.lit(True)).then(pl.lit("all")).otherwise(pl.lit(None, pl.String))
+
+
+# -- payouts ------------------------------------------------------------------------------
+def payout_sources(net: Network, entry_window_days: int = 0) -> pl.DataFrame:
+    """One row per payout (same order as ``net.payouts``) with its attribution.
+
+    Columns: ``recipient_idx``, ``amount``, ``kind``, ``paid_at``, ``source`` (the source agent:
+    ``source_agent_id``; when absent, the source order's seller if the recipient is above or at
+    it, else its buyer), ``gen`` = gen(recipient, source) (-1 unknown or not in the downline),
+    ``src_kind``, ``src_external`` (the source order's buyer is not a participant; null
+    without a source order) and ``funded_by``: why the payout counts as RECRUIT_PAY
+    (``recruitment_bonus``, ``starter_kit``, ``fee``, ``entry_window``) or null.
+
+    ``entry_window`` marks pay sourced from a purchase the source agent made within
+    ``entry_window_days`` of joining (0 = off); the recipient's own purchases never count.
+    """
+    p = net.payouts.select("recipient_idx", "source_idx", "amount", "kind", "paid_at",
+                           "source_order_id")
+    o = net.orders.select(
+        pl.col("order_id").alias("source_order_id"),
+        pl.col("kind").alias("src_kind"),
+        pl.col("ordered_at").alias("_t"),
+        pl.col("buyer_idx").alias("_buyer"),
+        pl.col("seller_idx").alias("_seller"),
+        pl.Series("src_external", net.order_is_external, dtype=pl.Boolean),
+    )
+    df = p.join(o, on="source_order_id", how="left", maintain_order="left")
+    rec = df["recipient_idx"].to_numpy().astype(np.int32)
+    src = df["source_idx"].to_numpy().astype(np.int32)
+    seller = df["_seller"].fill_null(-1).to_numpy().astype(np.int32)
+    buyer = df["_buyer"].fill_null(-1).to_numpy().astype(np.int32)
+    gen_src = net.generation(rec, src)
+    gen_sel = net.generation(rec, seller)
+    gen_buy = net.generation(rec, buyer)
+    use_sel = (src < 0) & (gen_sel >= 0)
+    use_buy = (src < 0) & ~use_sel
+    source = np.where(use_sel, seller, np.where(use_buy, buyer, src))
+    gen = np.where(use_sel, gen_sel, np.where(use_buy, gen_buy, gen_src))
+
+    joined = net.agents["joined_at"].gather(np.where(buyer >= 0, buyer, 0))
+    df = df.with_columns(
+        pl.Series("source", source, dtype=pl.Int32),
+        pl.Series("gen", gen, dtype=pl.Int32),
+        pl.Series("_bj", joined).alias("_bj"),
+        pl.Series("_buyer_ok", (buyer >= 0) & (buyer != rec) & ((src < 0) | (src == buyer))),
+    )
+    early = pl.lit(False)
+    if entry_window_days > 0:
+        delta = (pl.col("_t") - pl.col("_bj")).dt.total_microseconds()
+        early = (
+            pl.col("_buyer_ok")
+            & ~pl.col("src_external").fill_null(True)
+            & (pl.col("src_kind") != "return")
+            & (delta >= 0)
+            & (delta <= entry_window_days * DAY_US)
+        ).fill_null(False)
+    funded = (
+        pl.when(pl.col("kind") == "recruitment_bonus").then(pl.lit("recruitment_bonus"))
+        .when(pl.col("src_kind").is_in(ENTRY_ORDER_KINDS)).then(pl.col("src_kind"))
+        .when(early).then(pl.lit("entry_window"))
+        .otherwise(pl.lit(None, pl.String))
+    )
+    return df.select(
+        "recipient_idx", "amount", "kind", "paid_at", "source", "gen", "src_kind",
+        "src_external", funded.alias("funded_by"),
+    )
+
+
+def by_generation(gen: npt.NDArray[np.int32], amount: npt.NDArray[np.int64]) -> dict[str, int]:
+    """Sum of payout amounts per generation (``-1``: unknown source or cross-line)."""
+    out: dict[str, int] = {}
+    if gen.size == 0:
+        return out
+    known = gen >= 0
+    sums = np.bincount(gen[known], weights=amount[known], minlength=1)
+    counts = np.bincount(gen[known], minlength=1)
+    for g, (s, c) in enumerate(zip(sums, counts, strict=True)):
+        if c:
+            out[str(g)] = int(round(float(s)))
+    unknown = int(amount[~known].sum())
+    if (~known).any():
+        out["unattributed"] = unknown
+    return out
+
+
+# -- orders per agent and period ----------------------------------------------------------
+def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
+    """Per agent and period: ``purchased`` (stock_up, starter_kit, self_purchase bought),
+    ``self_use`` (self_purchase bought), ``stock_up``, ``resold`` (everything sold as seller),
+    ``earned`` (payouts received). Net of returns; rows without a date fall out of dated
+    windows. Columns: ``idx``, ``period`` and the sums (Int64)."""
+    o = net.orders.select(
+        "buyer_idx", "seller_idx", "kind", NET_AMOUNT, period_expr("ordered_at", window)
+        .alias("period")
+    ).filter(pl.col("period").is_not_null())
+    bought = (
+        o.filter((pl.col("buyer_idx") >= 0) & pl.col("kind").is_in(PURCHASE_KINDS))
+        .group_by(pl.col("buyer_idx").alias("idx"), "period")
+        .agg(
+            pl.col("net_amount").sum().alias("purchased"),
+            pl.col("net_amount").filter(pl.col("kind") == "self_purchase").sum()
+            .alias("self_use"),
+            pl.col("net_amount").filter(pl.col("kind") == "stock_up").sum().alias("stock_up"),
+        )
+    )
+    sold = (
+        o.filter((pl.col("seller_idx") >= 0) & (pl.col("kind") != "return"))
+        .group_by(pl.col("seller_idx").alias("idx"), "period")
+        .agg(pl.col("net_amount").sum().alias("resold"))
+    )
+    earned = (
+        net.payouts.select("recipient_idx", "amount", period_expr("paid_at", window)
+                           .alias("period"))
+        .filter((pl.col("recipient_idx") >= 0) & pl.col("period").is_not_null())
+        .group_by(pl.col("recipient_idx").alias("idx"), "period")
+        .agg(pl.col("amount").sum().alias("earned"))
+    )
+    keys = ["idx", "period"]
+    out = bought.join(sold, on=keys, how="full", coalesce=True).join(
+        earned, on=keys, how="full", coalesce=True
+    )
+    sums = ["purchased", "self_use", "stock_up", "resold", "earned"]
+    return out.with_columns(
+        pl.col("idx").cast(pl.Int32), *(pl.col(c).fill_null(0).cast(pl.Int64) for c in sums)
+    ).sort(keys)
+
+
+def early_purchases(net: Network, days: int) -> npt.NDArray[np.int64]:
+    """Per agent: purchases (any kind but returns) within ``days`` days of joining."""
+    out = np.zeros(net.n, dtype=np.int64)
+    if days <= 0 or net.orders.height == 0:
+        return out
+    joined = net.agents.select(pl.col("idx").alias("buyer_idx"), pl.col("joined_at").alias("_j"))
+    delta = (pl.col("ordered_at") - pl.col("_j")).dt.total_microseconds()
+    g = (
+        net.orders.filter((pl.col("buyer_idx") >= 0) & (pl.col("kind") != "return"))
+        .select("buyer_idx", "ordered_at", NET_AMOUNT)
+        .join(joined, on="buyer_idx", how="left")
+        .filter((delta >= 0) & (delta <= days * DAY_US))
+        .group_by("buyer_idx").agg(pl.col("net_amount").sum())
+    )
+    out[g["buyer_idx"].to_numpy()] = g["net_amount"].to_numpy()
+    return out
+
+
+# -- external share -----------------------------------------------------------------------
+def external_share_parts(net: Network, window: Window) -> pl.DataFrame:
+    """Per agent and period: ``ext`` = sales to external customers credited to the agent as
+    seller; ``internal`` = the agent's own purchases as a participant (self_purchase,
+    starter_kit, fee, retail bought from another agent) plus stock_up it bought and did not
+    resell in the period. Stock bought for resale and resold is counted once, at its resale,
+    so a wholesale-then-retail chain is not read as internal consumption. External sales
+    with no agent seller (company direct) get ``idx`` = -1.
+    """
+    o = net.orders.select(
+        "buyer_idx", "seller_idx", "kind", NET_AMOUNT,
+        period_expr("ordered_at", window).alias("period"),
+        pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
+    ).filter(pl.col("period").is_not_null())
+    ext = (
+        o.filter(pl.col("ext"))
+        .group_by(pl.col("seller_idx").alias("idx"), "period")
+        .agg(pl.col("net_amount").sum().alias("ext"))
+    )
+    internal = (
+        o.filter(~pl.col("ext") & (pl.col("kind") != "stock_up"))
+        .group_by(pl.col("buyer_idx").alias("idx"), "period")
+        .agg(pl.col("net_amount").sum().alias("int_direct"))
+    )
+    trade = agent_period_trade(net, window).select("idx", "period", "stock_up", "resold")
+    keys = ["idx", "period"]
+    out = ext.join(internal, on=keys, how="full", coalesce=True).join(
+        trade, on=keys, how="full", coalesce=True
+    ).with_columns(pl.col(c).fill_null(0) for c in ("ext", "int_direct", "stock_up", "resold"))
+    unsold = pl.max_horizontal(pl.col("stock_up") - pl.col("resold"), pl.lit(0))
+    return out.select(
+        pl.col("idx").cast(pl.Int32), "period",
+        pl.max_horizontal(pl.col("ext"), pl.lit(0)).cast(pl.Int64).alias("ext"),
+        pl.max_horizontal(pl.col("int_direct") + unsold, pl.lit(0)).cast(pl.Int64)
+        .alias("internal"),
+    ).sort(keys)
+
+
+def downline_period_sums(
+    net: Network, parts: pl.DataFrame, period: str, cols: tuple[str, ...]
+) -> dict[str, npt.NDArray[np.int64]]:
+    """Sums of ``cols`` over each agent's downline T(a) (a included) for one period."""
+    rows = parts.filter((pl.col("period") == period) & (pl.col("idx") >= 0))
+    idx = rows["idx"].to_numpy()
+    out = {}
+    for c in cols:
+        own = np.zeros(net.n, dtype=np.int64)
+        np.add.at(own, idx, rows[c].to_numpy().astype(np.int64))
+        out[c] = net.subtree_sum(own)
+    return out
