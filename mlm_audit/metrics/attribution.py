@@ -175,15 +175,17 @@ def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
     ).sort(keys)
 
 
-def early_purchases(net: Network, days: int) -> npt.NDArray[np.int64]:
-    """Per agent: purchases (any kind but returns) within ``days`` days of joining."""
+def early_purchases(
+    net: Network, days: int, exclude: tuple[str, ...] = ("return",)
+) -> npt.NDArray[np.int64]:
+    """Per agent: purchases (kinds not in ``exclude``) within ``days`` days of joining."""
     out = np.zeros(net.n, dtype=np.int64)
     if days <= 0 or net.orders.height == 0:
         return out
     joined = net.agents.select(pl.col("idx").alias("buyer_idx"), pl.col("joined_at").alias("_j"))
     delta = (pl.col("ordered_at") - pl.col("_j")).dt.total_microseconds()
     g = (
-        net.orders.filter((pl.col("buyer_idx") >= 0) & (pl.col("kind") != "return"))
+        net.orders.filter((pl.col("buyer_idx") >= 0) & ~pl.col("kind").is_in(exclude))
         .select("buyer_idx", "ordered_at", NET_AMOUNT)
         .join(joined, on="buyer_idx", how="left")
         .filter((delta >= 0) & (delta <= days * DAY_US))
