@@ -27,7 +27,8 @@ Example::
 Evidence (network): ``paid_depth``, ``max_generations``, ``amount_beyond`` (and
 ``_display``), ``share_beyond`` (of all payouts), ``payouts_beyond``, ``recipients_beyond``,
 ``by_generation`` (amounts per generation, ``unattributed`` for unknown sources),
-``cps_external_only``, ``exempt_cps``, ``not_itemized``. Per agent: ``amount_beyond``,
+``cps_external_only``, ``exempt_cps``, ``not_itemized``, ``by_organization`` (root,
+recipients, amount beyond; largest first). Per agent: ``amount_beyond``,
 ``share_beyond`` (of the agent's pay), ``paid_depth``, ``by_generation``, ``agent_id``,
 ``root_id``, ``chain``.
 
@@ -38,6 +39,7 @@ notice on multi-level distribution; 방문판매법 Art. 2; 直销管理条例 A
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -50,6 +52,7 @@ from mlm_audit.network import Network
 
 VERSION = 1
 NEEDS: tuple[str, ...] = ("payouts",)
+TOP_ORGS = 10
 
 
 class Params(CheckParams):
@@ -123,6 +126,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             "cps_external_only": cps_only,
             "exempt_cps": params.exempt_cps,
             "not_itemized": max(per.height - shown.height, 0),
+            "by_organization": _by_organization(net, per),
         },
     )
     if shown.height == 0:
@@ -152,3 +156,18 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
                 by_generation=by_generation(gen_sel[mine], amt_sel[mine]),
             ),
         )
+
+
+def _by_organization(net: Network, per: pl.DataFrame) -> list[dict[str, Any]]:
+    """Pay beyond the limit per organization (root of the recipient), largest first."""
+    rec = per["recipient_idx"].to_numpy()
+    g = (
+        pl.DataFrame({"root": net.root[rec], "amt": per["beyond_amt"]})
+        .filter(pl.col("root") >= 0)
+        .group_by("root").agg(pl.col("amt").sum(), pl.len().alias("recipients"))
+        .sort(["amt", "root"], descending=[True, False]).head(TOP_ORGS)
+    )
+    return [
+        {"root_id": net.id_of(r), "recipients": int(n), **money("amount_beyond", int(a))}
+        for r, a, n in g.select("root", "amt", "recipients").iter_rows()
+    ]

@@ -11,7 +11,8 @@ Two tests: network-wide, a finding per period whose share is below ``min_externa
 for every agent with a downline that received payouts in the period, the same share over
 its downline T(a) (the agent included), a finding when the share is not above the minimum
 (``per_agent_strict``, Vemma's majority) or below it. Periods or downlines with less revenue
-than ``min_revenue`` are skipped. Agent findings are ordered lowest share first and capped.
+than ``min_revenue`` or fewer than ``min_orders`` orders are skipped. Agent findings are
+ordered by internal revenue, largest first, and capped at ``max_findings``.
 
 Why it matters: the FTC's Herbalife order (2016) requires at least 80% of product sales to
 be to legitimate end users to pay compensation at current levels (US-HLF-2); the Vemma order
@@ -29,7 +30,7 @@ Example::
 
 Evidence (network, per period): ``external_share``, ``min_external_share``, ``external``,
 ``internal`` (with ``_display``). Agent: ``external_share``, ``threshold``, ``external``,
-``internal``, ``earned``, ``downline_size``, ``agent_id``, ``root_id``, ``chain``. A
+``internal``, ``earned``, ``orders``, ``downline_size``, ``agent_id``, ``root_id``, ``chain``. A
 summary network finding (no period) holds ``agent_periods``, ``agents`` and
 ``not_itemized``.
 
@@ -52,7 +53,8 @@ from mlm_audit.metrics.attribution import (
     external_share_parts,
     fmt_money,
     money,
-    period_expr,
+    period_key,
+    period_label,
 )
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
@@ -83,6 +85,11 @@ class Params(CheckParams):
         0, ge=0, le=10**15,
         description="Skip periods and downlines with less revenue (minor units).",
     )
+    min_orders: int = Field(
+        20, ge=0, le=10**9,
+        description="Skip periods and downlines with fewer orders: a share over a handful of "
+                    "orders is noise (engineering default).",
+    )
     max_findings: int = Field(
         100, ge=0, le=100_000,
         description="Agent-periods itemized; the rest are counted in a summary finding.",
@@ -97,15 +104,18 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     if net.orders.height == 0:
         return
     parts = external_share_parts(net, params.window)
-    per_period = parts.group_by("period").agg(pl.col("ext").sum(), pl.col("internal").sum())
-    for period, ext, internal in per_period.sort("period").iter_rows():
+    per_period = parts.group_by("pk").agg(
+        pl.col("ext").sum(), pl.col("internal").sum(), pl.col("orders").sum())
+    for pk, ext, internal, n_orders in per_period.sort("pk").iter_rows():
+        period = period_label(pk, params.window)
         total = int(ext) + int(internal)
         share = _share(int(ext), int(internal))
-        if total < max(params.min_revenue, 1) or share >= params.min_external_share:
+        too_small = total < max(params.min_revenue, 1) or n_orders < params.min_orders
+        if too_small or share >= params.min_external_share:
             continue
         yield Finding(
             subject=NETWORK,
-            period=str(period),
+            period=period,
             message=(
                 f"{share:.1%} of revenue in {period} came from external customers "
                 f"({fmt_money(int(ext))} of {fmt_money(total)}); at least "
@@ -126,33 +136,36 @@ def _per_agent(
     net: Network, params: Params, parts: pl.DataFrame, minimum: float
 ) -> Iterator[Finding]:
     earned = (
-        net.payouts.select("recipient_idx", "amount",
-                           period_expr("paid_at", params.window).alias("period"))
-        .filter((pl.col("recipient_idx") >= 0) & pl.col("period").is_not_null())
-        .group_by(pl.col("recipient_idx").alias("idx"), "period")
+        net.payouts.select("recipient_idx", "amount", period_key("paid_at", params.window))
+        .filter((pl.col("recipient_idx") >= 0) & pl.col("pk").is_not_null())
+        .group_by(pl.col("recipient_idx").alias("idx"), "pk")
         .agg(pl.col("amount").sum().alias("earned"))
         .filter(pl.col("earned") > 0)
     )
     has_downline = net.direct_recruits > 0
     earned = earned.filter(pl.Series(has_downline[earned["idx"].to_numpy()]))
     rows = []
-    for (period,), grp in sorted(earned.partition_by("period", as_dict=True).items()):
-        sums = downline_period_sums(net, parts, str(period), ("ext", "internal"))
+    for (pk,), grp in sorted(earned.partition_by("pk", as_dict=True).items()):
+        period = period_label(pk, params.window)
+        sums = downline_period_sums(net, parts, pk, ("ext", "internal", "orders"))
         idx = grp["idx"].to_numpy()
         ext, internal = sums["ext"][idx], sums["internal"][idx]
         total = ext + internal
         share = np.divide(ext, total, out=np.zeros(idx.size), where=total > 0)
         bad = share <= minimum if params.per_agent_strict else share < minimum
-        bad &= total >= max(params.min_revenue, 1)
+        bad &= (total >= max(params.min_revenue, 1)) & (sums["orders"][idx] >= params.min_orders)
+        if not bad.any():
+            continue
         rows.append(pl.DataFrame({
-            "idx": idx[bad], "period": [str(period)] * int(bad.sum()), "share": share[bad],
-            "ext": ext[bad], "internal": internal[bad],
+            "idx": idx[bad], "period": [period] * int(bad.sum()), "share": share[bad],
+            "ext": ext[bad], "internal": internal[bad], "orders": sums["orders"][idx][bad],
             "earned": grp["earned"].to_numpy()[bad],
         }))
     if not rows:
         return
+    # largest internal revenue first: the organizations that matter, not tiny noisy downlines
     flagged = pl.concat(rows).sort(
-        ["share", "internal", "idx", "period"], descending=[False, True, False, False])
+        ["internal", "share", "idx", "period"], descending=[True, False, False, False])
     if flagged.height == 0:
         return
     shown = flagged.head(params.max_findings)
@@ -186,6 +199,7 @@ def _per_agent(
                 **money("external", int(r["ext"])),
                 **money("internal", int(r["internal"])),
                 **money("earned", int(r["earned"])),
+                orders=int(r["orders"]),
                 downline_size=int(net.downline_size[i]),
             ),
         )

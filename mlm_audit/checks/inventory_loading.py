@@ -7,8 +7,10 @@ returns). ``resale_ratio`` = resold ÷ purchased, the Amway 70% rule read strict
 ``count_self_purchase``, Amway's practice of letting personal use count) and a flat
 ``personal_use_allowance`` share of purchases. A finding per agent-window when
 ``ratio_with_use`` < ``min_resale_ratio``, purchases ≥ ``min_purchased`` and, with
-``require_earnings``, the agent received payouts in the window. Findings are ordered worst
-ratio first and capped at ``max_findings``; a network finding counts them all.
+``require_earnings``, the agent is paid (in any window: commissions are often settled after
+the window they reward). Findings are ordered by unsold amount, largest first, and capped
+at ``max_findings``; a network finding counts them all and names the agents with the most
+unsold stock.
 
 Why it matters: *In re Amway* (1979) made the performance bonus conditional on reselling at
 least 70% of the products bought in the month (US-AMW-70); the FTC's 2018/2024 business
@@ -25,7 +27,8 @@ Example::
       params: {min_resale_ratio: 0.7, window: month, require_earnings: true}
 
 Evidence (agent): ``resale_ratio``, ``ratio_with_use``, ``min_resale_ratio``, ``purchased``,
-``resold``, ``self_use``, ``unsold`` and ``earned`` (with ``_display``), ``window``,
+``resold``, ``self_use``, ``unsold``, ``earned`` (in the window) and ``earned_total`` (with
+``_display``), ``window``,
 ``agent_id``, ``root_id``, ``chain``. Network: ``agent_windows``, ``agents``, ``periods``,
 ``unsold_total``, ``not_itemized``, ``worst`` (agent ids).
 
@@ -38,11 +41,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
-from mlm_audit.metrics.attribution import Window, agent_period_trade, fmt_money, money
+from mlm_audit.metrics.attribution import (
+    Window,
+    agent_period_trade,
+    fmt_money,
+    money,
+    period_label,
+)
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -70,7 +80,9 @@ class Params(CheckParams):
         description="Skip agent-windows with purchases below this (minor units).",
     )
     require_earnings: bool = Field(
-        True, description="Only agents that received payouts in the window.",
+        True,
+        description="Only agents that received payouts (at any time: pay is often settled "
+                    "after the window it rewards).",
     )
     max_findings: int = Field(
         100, ge=0, le=100_000,
@@ -82,6 +94,12 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     if net.orders.height == 0:
         return
     t = agent_period_trade(net, params.window)
+    # pay is often settled after the window it rewards, so an earner is an agent paid at all
+    earner = np.zeros(net.n, dtype=bool)
+    rec = net.payouts.filter(pl.col("amount") > 0)["recipient_idx"].to_numpy()
+    earner[rec[rec >= 0]] = True
+    if params.require_earnings:
+        t = t.filter(pl.Series(earner[t["idx"].to_numpy()]))
     credit = pl.col("resold") + params.personal_use_allowance * pl.col("purchased")
     if params.count_self_purchase:
         credit = credit + pl.col("self_use")
@@ -89,19 +107,21 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         (pl.col("idx") >= 0)
         & (pl.col("purchased") > 0)
         & (pl.col("purchased") >= params.min_purchased)
-        & (pl.col("earned") > 0 if params.require_earnings else pl.lit(True))
     ).with_columns(
         (pl.col("resold") / pl.col("purchased")).alias("ratio"),
         (credit / pl.col("purchased")).alias("ratio_use"),
         pl.max_horizontal(pl.col("purchased") - pl.col("resold") - pl.col("self_use"), pl.lit(0))
         .alias("unsold"),
     ).filter(pl.col("ratio_use") < params.min_resale_ratio).sort(
-        ["ratio_use", "unsold", "idx", "period"], descending=[False, True, False, False]
+        ["unsold", "ratio_use", "idx", "pk"], descending=[True, False, False, False]
     )
     if flagged.height == 0:
         return
     shown = flagged.head(params.max_findings)
-    worst = shown["idx"].unique(maintain_order=True).head(10).to_list()
+    worst = (
+        flagged.group_by("idx").agg(pl.col("unsold").sum())
+        .sort(["unsold", "idx"], descending=[True, False]).head(10)["idx"].to_list()
+    )
     yield Finding(
         subject=NETWORK,
         message=(
@@ -113,7 +133,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         evidence={
             "agent_windows": flagged.height,
             "agents": flagged["idx"].n_unique(),
-            "periods": sorted(flagged["period"].unique().to_list()),
+            "periods": [period_label(k, params.window) for k in flagged["pk"].unique().sort()],
             "min_resale_ratio": params.min_resale_ratio,
             "window": params.window,
             **money("unsold_total", int(flagged["unsold"].sum())),
@@ -121,14 +141,16 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             "worst": [net.id_of(i) for i in worst],
         },
     )
+    paid_total = net.agent_money["paid_total"].to_numpy()
     for r in shown.iter_rows(named=True):
         i = int(r["idx"])
+        label = period_label(r["pk"], params.window)
         yield Finding(
             subject=Subject("agent", net.id_of(i)),
-            period=None if params.window == "all" else str(r["period"]),
+            period=None if params.window == "all" else label,
             message=(
                 f"agent {net.id_of(i)} resold {r['ratio']:.0%} of {fmt_money(r['purchased'])} "
-                f"bought in {r['period']} ({r['ratio_use']:.0%} with personal use), below "
+                f"bought in {label} ({r['ratio_use']:.0%} with personal use), below "
                 f"{params.min_resale_ratio:.0%}"
             ),
             evidence=agent_evidence(
@@ -142,5 +164,6 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
                 **money("self_use", r["self_use"]),
                 **money("unsold", r["unsold"]),
                 **money("earned", r["earned"]),
+                **money("earned_total", int(paid_total[i])),
             ),
         )

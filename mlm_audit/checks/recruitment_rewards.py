@@ -137,7 +137,8 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         n_over = 0
 
     whole = _figures(src)
-    if params.scope != "organization" and _over(*whole["_exact"], params.max_share):
+    funded, total = whole["_exact"]
+    if params.scope != "organization" and _over(funded, total, params.max_share):
         yield Finding(
             subject=NETWORK,
             message=(

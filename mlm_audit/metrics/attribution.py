@@ -39,15 +39,31 @@ def money(name: str, minor: int) -> dict[str, Any]:
     return {name: int(minor), f"{name}_display": fmt_money(int(minor))}
 
 
-def period_expr(col: str, window: Window) -> pl.Expr:
+def period_key(col: str, window: Window) -> pl.Expr:
+    """Integer period of a timestamp column (grouping on ints is much cheaper than strings):
+    months since year 0, quarters since year 0, the year, or 0 for ``all``."""
     t = pl.col(col)
     if window == "month":
-        return t.dt.strftime("%Y-%m")
+        key = t.dt.year().cast(pl.Int32) * 12 + t.dt.month().cast(pl.Int32) - 1
+    elif window == "quarter":
+        key = t.dt.year().cast(pl.Int32) * 4 + t.dt.quarter().cast(pl.Int32) - 1
+    elif window == "year":
+        key = t.dt.year().cast(pl.Int32)
+    else:
+        return pl.lit(0, dtype=pl.Int32).alias("pk")
+    return key.alias("pk")
+
+
+def period_label(key: int, window: Window) -> str:
+    """``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``all`` for a key from :func:`period_key`."""
+    key = int(key)
+    if window == "month":
+        return f"{key // 12:04d}-{key % 12 + 1:02d}"
     if window == "quarter":
-        return pl.format("{}-Q{}", t.dt.year(), t.dt.quarter())
+        return f"{key // 4:04d}-Q{key % 4 + 1}"
     if window == "year":
-        return t.dt.strftime("%Y")
-    return pl.when(pl.lit(True)).then(pl.lit("all")).otherwise(pl.lit(None, pl.String))
+        return f"{key:04d}"
+    return "all"
 
 
 # -- payouts ------------------------------------------------------------------------------
@@ -134,45 +150,42 @@ def by_generation(gen: npt.NDArray[np.int32], amount: npt.NDArray[np.int64]) -> 
 
 
 # -- orders per agent and period ----------------------------------------------------------
+def _sum_by_key(frames: list[pl.DataFrame], cols: list[str]) -> pl.DataFrame:
+    """Stack (idx, pk, cols...) frames and sum per key: cheaper than chained full joins."""
+    return (
+        pl.concat(frames, how="diagonal")
+        .group_by("idx", "pk")
+        .agg(pl.col(c).fill_null(0).sum().cast(pl.Int64) for c in cols)
+    )
+
+
+def _when(cond: pl.Expr, value: str = "net_amount") -> pl.Expr:
+    return pl.when(cond).then(pl.col(value)).otherwise(0)
+
+
 def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
-    """Per agent and period: ``purchased`` (stock_up, starter_kit, self_purchase bought),
-    ``self_use`` (self_purchase bought), ``stock_up``, ``resold`` (everything sold as seller),
-    ``earned`` (payouts received). Net of returns; rows without a date fall out of dated
-    windows. Columns: ``idx``, ``period`` and the sums (Int64)."""
+    """Per agent and period key ``pk``: ``purchased`` (stock_up, starter_kit, self_purchase
+    bought), ``self_use`` (self_purchase bought), ``stock_up``, ``resold`` (everything sold as
+    seller) and ``earned`` (payouts received). Net of returns; rows without a date fall out
+    of dated windows. Unordered; columns ``idx``, ``pk`` and the sums (Int64)."""
+    kind = pl.col("kind")
     o = net.orders.select(
-        "buyer_idx", "seller_idx", "kind", NET_AMOUNT, period_expr("ordered_at", window)
-        .alias("period")
-    ).filter(pl.col("period").is_not_null())
-    bought = (
-        o.filter((pl.col("buyer_idx") >= 0) & pl.col("kind").is_in(PURCHASE_KINDS))
-        .group_by(pl.col("buyer_idx").alias("idx"), "period")
-        .agg(
-            pl.col("net_amount").sum().alias("purchased"),
-            pl.col("net_amount").filter(pl.col("kind") == "self_purchase").sum()
-            .alias("self_use"),
-            pl.col("net_amount").filter(pl.col("kind") == "stock_up").sum().alias("stock_up"),
-        )
+        "buyer_idx", "seller_idx", "kind", NET_AMOUNT, period_key("ordered_at", window)
+    ).filter(pl.col("pk").is_not_null())
+    bought = o.filter((pl.col("buyer_idx") >= 0) & kind.is_in(PURCHASE_KINDS)).select(
+        pl.col("buyer_idx").alias("idx"), "pk",
+        pl.col("net_amount").alias("purchased"),
+        _when(kind == "self_purchase").alias("self_use"),
+        _when(kind == "stock_up").alias("stock_up"),
     )
-    sold = (
-        o.filter((pl.col("seller_idx") >= 0) & (pl.col("kind") != "return"))
-        .group_by(pl.col("seller_idx").alias("idx"), "period")
-        .agg(pl.col("net_amount").sum().alias("resold"))
-    )
-    earned = (
-        net.payouts.select("recipient_idx", "amount", period_expr("paid_at", window)
-                           .alias("period"))
-        .filter((pl.col("recipient_idx") >= 0) & pl.col("period").is_not_null())
-        .group_by(pl.col("recipient_idx").alias("idx"), "period")
-        .agg(pl.col("amount").sum().alias("earned"))
-    )
-    keys = ["idx", "period"]
-    out = bought.join(sold, on=keys, how="full", coalesce=True).join(
-        earned, on=keys, how="full", coalesce=True
-    )
-    sums = ["purchased", "self_use", "stock_up", "resold", "earned"]
-    return out.with_columns(
-        pl.col("idx").cast(pl.Int32), *(pl.col(c).fill_null(0).cast(pl.Int64) for c in sums)
-    ).sort(keys)
+    sold = o.filter((pl.col("seller_idx") >= 0) & (kind != "return")).select(
+        pl.col("seller_idx").alias("idx"), "pk", pl.col("net_amount").alias("resold"))
+    earned = net.payouts.select(
+        pl.col("recipient_idx").alias("idx"), period_key("paid_at", window),
+        pl.col("amount").alias("earned"),
+    ).filter((pl.col("idx") >= 0) & pl.col("pk").is_not_null())
+    cols = ["purchased", "self_use", "stock_up", "resold", "earned"]
+    return _sum_by_key([bought, sold, earned], cols).with_columns(pl.col("idx").cast(pl.Int32))
 
 
 def early_purchases(
@@ -197,51 +210,50 @@ def early_purchases(
 
 # -- external share -----------------------------------------------------------------------
 def external_share_parts(net: Network, window: Window) -> pl.DataFrame:
-    """Per agent and period: ``ext`` = sales to external customers credited to the agent as
-    seller; ``internal`` = the agent's own purchases as a participant (self_purchase,
+    """Per agent and period key ``pk``: ``ext`` = sales to external customers credited to the
+    agent as seller; ``internal`` = the agent's own purchases as a participant (self_purchase,
     starter_kit, fee, retail bought from another agent) plus stock_up it bought and did not
-    resell in the period. Stock bought for resale and resold is counted once, at its resale,
-    so a wholesale-then-retail chain is not read as internal consumption. External sales
-    with no agent seller (company direct) get ``idx`` = -1.
+    resell in the period; ``orders`` = orders counted for the agent (external sales as
+    seller, purchases as buyer). Stock bought for resale and resold is counted once, at its
+    resale, so a wholesale-then-retail chain is not read as internal consumption. External
+    sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
     """
+    kind = pl.col("kind")
     o = net.orders.select(
-        "buyer_idx", "seller_idx", "kind", NET_AMOUNT,
-        period_expr("ordered_at", window).alias("period"),
+        "buyer_idx", "seller_idx", "kind", NET_AMOUNT, period_key("ordered_at", window),
         pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
-    ).filter(pl.col("period").is_not_null())
-    ext = (
-        o.filter(pl.col("ext"))
-        .group_by(pl.col("seller_idx").alias("idx"), "period")
-        .agg(pl.col("net_amount").sum().alias("ext"))
+    ).filter(pl.col("pk").is_not_null())
+    ext = pl.col("ext")
+    by_seller = o.filter(ext | ((pl.col("seller_idx") >= 0) & (kind != "return"))).select(
+        pl.col("seller_idx").alias("idx"), "pk",
+        _when(ext).alias("ext"),
+        _when((pl.col("seller_idx") >= 0) & (kind != "return")).alias("resold"),
+        ext.cast(pl.Int64).alias("orders"),
     )
-    internal = (
-        o.filter(~pl.col("ext") & (pl.col("kind") != "stock_up"))
-        .group_by(pl.col("buyer_idx").alias("idx"), "period")
-        .agg(pl.col("net_amount").sum().alias("int_direct"))
+    by_buyer = o.filter(~ext).select(
+        pl.col("buyer_idx").alias("idx"), "pk",
+        _when(kind != "stock_up").alias("int_direct"),
+        _when(kind == "stock_up").alias("stock_up"),
+        pl.lit(1, dtype=pl.Int64).alias("orders"),
     )
-    trade = agent_period_trade(net, window).select("idx", "period", "stock_up", "resold")
-    keys = ["idx", "period"]
-    out = ext.join(internal, on=keys, how="full", coalesce=True).join(
-        trade, on=keys, how="full", coalesce=True
-    ).with_columns(pl.col(c).fill_null(0) for c in ("ext", "int_direct", "stock_up", "resold"))
+    g = _sum_by_key([by_seller, by_buyer], ["ext", "resold", "int_direct", "stock_up", "orders"])
     unsold = pl.max_horizontal(pl.col("stock_up") - pl.col("resold"), pl.lit(0))
-    return out.select(
-        pl.col("idx").cast(pl.Int32), "period",
-        pl.max_horizontal(pl.col("ext"), pl.lit(0)).cast(pl.Int64).alias("ext"),
-        pl.max_horizontal(pl.col("int_direct") + unsold, pl.lit(0)).cast(pl.Int64)
-        .alias("internal"),
-    ).sort(keys)
+    return g.select(
+        pl.col("idx").cast(pl.Int32), "pk",
+        pl.max_horizontal(pl.col("ext"), pl.lit(0)).alias("ext"),
+        pl.max_horizontal(pl.col("int_direct") + unsold, pl.lit(0)).alias("internal"),
+        "orders",
+    )
 
 
 def downline_period_sums(
-    net: Network, parts: pl.DataFrame, period: str, cols: tuple[str, ...]
+    net: Network, parts: pl.DataFrame, pk: int, cols: tuple[str, ...]
 ) -> dict[str, npt.NDArray[np.int64]]:
-    """Sums of ``cols`` over each agent's downline T(a) (a included) for one period."""
-    rows = parts.filter((pl.col("period") == period) & (pl.col("idx") >= 0))
+    """Sums of ``cols`` over each agent's downline T(a) (a included) for one period key."""
+    rows = parts.filter((pl.col("pk") == pk) & (pl.col("idx") >= 0))
     idx = rows["idx"].to_numpy()
     out = {}
     for c in cols:
-        own = np.zeros(net.n, dtype=np.int64)
-        np.add.at(own, idx, rows[c].to_numpy().astype(np.int64))
-        out[c] = net.subtree_sum(own)
+        own = np.bincount(idx, weights=rows[c].to_numpy(), minlength=net.n)
+        out[c] = net.subtree_sum(np.rint(own).astype(np.int64))
     return out

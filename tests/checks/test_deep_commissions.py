@@ -45,6 +45,8 @@ def test_deep_override_fires_and_names_recipient(make_network):
     assert ev["share_beyond"] == 0.5
     assert ev["by_generation"] == {"0": 1_000, "1": 2_000, "3": 3_000}
     assert ev["cps_external_only"] is False
+    assert ev["by_organization"] == [{"root_id": "A", "recipients": 1, "amount_beyond": 3_000,
+                                      "amount_beyond_display": "30.00"}]
     agent = found[1]
     assert agent.subject.id == "A"
     assert agent.evidence["chain"] == ["A"] and agent.evidence["paid_depth"] == 3

@@ -18,6 +18,7 @@ def pay(pid, to, amount=10_00, date="2024-03-31"):
 
 
 def run(net, **params):
+    params.setdefault("min_orders", 0)
     return list(check.run(net, check.Params(**params)))
 
 
@@ -84,3 +85,13 @@ def test_min_revenue_windows_and_cap(make_network):
     capped = run(net, max_findings=1, min_external_share=0.0)
     assert [f.subject.id for f in capped] == ["*", "A"]
     assert capped[0].evidence["not_itemized"] == 1
+
+
+def test_boundary_min_orders(make_network):
+    orders = [order(f"u{i}", "C", 10_00, "self_purchase") for i in range(3)]
+    net = make_network(AGENTS, orders, [pay("p", "B")])
+    assert run(net, min_orders=4) == []
+    found = run(net, min_orders=3)
+    assert [(f.subject.id, f.period) for f in found] == [
+        ("*", "2024-03"), ("*", None), ("B", "2024-03")]
+    assert found[2].evidence["orders"] == 3

@@ -88,3 +88,11 @@ def test_cap_counts_the_rest(make_network):
     found = run(net, max_findings=1)
     assert [f.subject.id for f in found] == ["*", "C"]  # larger unsold first at equal ratio
     assert found[0].evidence["not_itemized"] == 1 and found[0].evidence["agents"] == 2
+
+
+def test_pay_settled_in_a_later_window_still_counts_as_earning(make_network):
+    orders = [order("s1", "C", 1000_00, "stock_up", date="2024-03-05")]
+    net = make_network(AGENTS, orders, [pay("p1", "C", date="2024-07-03")])
+    found = run(net)
+    assert found[1].period == "2024-03"
+    assert found[1].evidence["earned"] == 0 and found[1].evidence["earned_total"] == 10_00
