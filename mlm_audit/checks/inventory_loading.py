@@ -125,7 +125,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     yield Finding(
         subject=NETWORK,
         message=(
-            f"{flagged.height} agent-{params.window}s resold less than "
+            f"{flagged.height} agent-windows ({params.window}) resold less than "
             f"{params.min_resale_ratio:.0%} of their purchases"
             + (" while earning" if params.require_earnings else "")
             + f"; {fmt_money(int(flagged['unsold'].sum()))} unsold"
