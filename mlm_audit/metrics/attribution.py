@@ -10,6 +10,8 @@ Periods are ``YYYY-MM`` (month), ``YYYY-Qn`` (quarter), ``YYYY`` (year) or ``all
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -66,7 +68,65 @@ def period_label(key: int, window: Window) -> str:
     return "all"
 
 
+# -- cache ---------------------------------------------------------------------------------
+# Several checks read the same scans; a network is immutable once built, so each scan runs
+# once per network. Weak keys: the cache dies with the network.
+_CACHE: weakref.WeakKeyDictionary[Network, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
+
+
+def _cached(net: Network, key: Hashable, build: Callable[[], Any]) -> Any:
+    slot = _CACHE.setdefault(net, {})
+    if key not in slot:
+        slot[key] = build()
+    return slot[key]
+
+
 # -- payouts ------------------------------------------------------------------------------
+def _attributed_payouts(net: Network) -> pl.DataFrame:
+    p = net.payouts.select("recipient_idx", "source_idx", "amount", "kind", "paid_at",
+                           "source_order_id")
+    rec = p["recipient_idx"].to_numpy().astype(np.int32)
+    src = p["source_idx"].to_numpy().astype(np.int32)
+    n = p.height
+    seller = np.full(n, -1, dtype=np.int32)
+    buyer = np.full(n, -1, dtype=np.int32)
+    src_kind = pl.Series("src_kind", [None] * n, dtype=pl.String)
+    src_ext = pl.Series("src_external", [None] * n, dtype=pl.Boolean)
+    src_t = pl.Series("_t", [None] * n, dtype=pl.Datetime("us"))
+    linked = p["source_order_id"].is_not_null().to_numpy()
+    if linked.any() and net.orders.height:
+        # join only the payouts that name an order: many exports settle without one
+        rows = np.flatnonzero(linked)
+        o = net.orders.select(
+            pl.col("order_id").alias("source_order_id"), "kind", "ordered_at", "buyer_idx",
+            "seller_idx", pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
+        )
+        j = p[rows].select("source_order_id").join(
+            o, on="source_order_id", how="left", maintain_order="left")
+        seller[rows] = j["seller_idx"].fill_null(-1).to_numpy()
+        buyer[rows] = j["buyer_idx"].fill_null(-1).to_numpy()
+        src_kind = src_kind.scatter(rows, j["kind"])
+        src_ext = src_ext.scatter(rows, j["ext"])
+        src_t = src_t.scatter(rows, j["ordered_at"])
+    gen = net.generation(rec, src)
+    infer = np.flatnonzero((src < 0) & ((seller >= 0) | (buyer >= 0)))
+    source = src.copy()
+    if infer.size:
+        g_sel = net.generation(rec[infer], seller[infer])
+        g_buy = net.generation(rec[infer], buyer[infer])
+        use_sel = g_sel >= 0
+        source[infer] = np.where(use_sel, seller[infer], buyer[infer])
+        gen[infer] = np.where(use_sel, g_sel, g_buy)
+    joined = net.agents["joined_at"].gather(np.where(buyer >= 0, buyer, 0))
+    return p.select("recipient_idx", "amount", "kind", "paid_at").with_columns(
+        pl.Series("source", source, dtype=pl.Int32),
+        pl.Series("gen", gen, dtype=pl.Int32),
+        src_kind, src_ext, src_t,
+        joined.alias("_bj"),
+        pl.Series("_buyer_ok", (buyer >= 0) & (buyer != rec) & ((src < 0) | (src == buyer))),
+    )
+
+
 def payout_sources(net: Network, entry_window_days: int = 0) -> pl.DataFrame:
     """One row per payout (same order as ``net.payouts``) with its attribution.
 
@@ -80,36 +140,7 @@ def payout_sources(net: Network, entry_window_days: int = 0) -> pl.DataFrame:
     ``entry_window`` marks pay sourced from a purchase the source agent made within
     ``entry_window_days`` of joining (0 = off); the recipient's own purchases never count.
     """
-    p = net.payouts.select("recipient_idx", "source_idx", "amount", "kind", "paid_at",
-                           "source_order_id")
-    o = net.orders.select(
-        pl.col("order_id").alias("source_order_id"),
-        pl.col("kind").alias("src_kind"),
-        pl.col("ordered_at").alias("_t"),
-        pl.col("buyer_idx").alias("_buyer"),
-        pl.col("seller_idx").alias("_seller"),
-        pl.Series("src_external", net.order_is_external, dtype=pl.Boolean),
-    )
-    df = p.join(o, on="source_order_id", how="left", maintain_order="left")
-    rec = df["recipient_idx"].to_numpy().astype(np.int32)
-    src = df["source_idx"].to_numpy().astype(np.int32)
-    seller = df["_seller"].fill_null(-1).to_numpy().astype(np.int32)
-    buyer = df["_buyer"].fill_null(-1).to_numpy().astype(np.int32)
-    gen_src = net.generation(rec, src)
-    gen_sel = net.generation(rec, seller)
-    gen_buy = net.generation(rec, buyer)
-    use_sel = (src < 0) & (gen_sel >= 0)
-    use_buy = (src < 0) & ~use_sel
-    source = np.where(use_sel, seller, np.where(use_buy, buyer, src))
-    gen = np.where(use_sel, gen_sel, np.where(use_buy, gen_buy, gen_src))
-
-    joined = net.agents["joined_at"].gather(np.where(buyer >= 0, buyer, 0))
-    df = df.with_columns(
-        pl.Series("source", source, dtype=pl.Int32),
-        pl.Series("gen", gen, dtype=pl.Int32),
-        pl.Series("_bj", joined).alias("_bj"),
-        pl.Series("_buyer_ok", (buyer >= 0) & (buyer != rec) & ((src < 0) | (src == buyer))),
-    )
+    df = _cached(net, "payouts", lambda: _attributed_payouts(net))
     early = pl.lit(False)
     if entry_window_days > 0:
         delta = (pl.col("_t") - pl.col("_bj")).dt.total_microseconds()
@@ -150,42 +181,64 @@ def by_generation(gen: npt.NDArray[np.int32], amount: npt.NDArray[np.int64]) -> 
 
 
 # -- orders per agent and period ----------------------------------------------------------
-def _sum_by_key(frames: list[pl.DataFrame], cols: list[str]) -> pl.DataFrame:
-    """Stack (idx, pk, cols...) frames and sum per key: cheaper than chained full joins."""
-    return (
-        pl.concat(frames, how="diagonal")
-        .group_by("idx", "pk")
-        .agg(pl.col(c).fill_null(0).sum().cast(pl.Int64) for c in cols)
-    )
-
-
 def _when(cond: pl.Expr, value: str = "net_amount") -> pl.Expr:
     return pl.when(cond).then(pl.col(value)).otherwise(0)
 
 
+def order_flows(net: Network, window: Window) -> pl.DataFrame:
+    """Per agent and period key ``pk``, from one scan of the orders (net of returns):
+
+    as buyer: ``purchased`` (stock_up, starter_kit, self_purchase), ``self_use``
+    (self_purchase), ``stock_up``, ``int_direct`` (purchases as a participant other than
+    stock_up) and ``buys`` (orders bought as a participant); as seller: ``resold``
+    (everything sold but returns), ``ext`` (sales to external customers) and ``ext_orders``.
+    External sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
+    """
+    def build() -> pl.DataFrame:
+        kind, ext = pl.col("kind"), pl.col("ext")
+        o = net.orders.select(
+            "buyer_idx", "seller_idx", "kind", NET_AMOUNT, period_key("ordered_at", window),
+            pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
+        ).filter(pl.col("pk").is_not_null())
+        by_buyer = o.filter(pl.col("buyer_idx") >= 0).group_by(
+            pl.col("buyer_idx").alias("idx"), "pk").agg(
+            _when(kind.is_in(PURCHASE_KINDS)).sum().alias("purchased"),
+            _when(kind == "self_purchase").sum().alias("self_use"),
+            _when(kind == "stock_up").sum().alias("stock_up"),
+            _when(~ext & (kind != "stock_up")).sum().alias("int_direct"),
+            (~ext).sum().cast(pl.Int64).alias("buys"),
+        )
+        sells = (pl.col("seller_idx") >= 0) & (kind != "return")
+        by_seller = o.filter(sells | ext).group_by(
+            pl.col("seller_idx").alias("idx"), "pk").agg(
+            _when(sells).sum().alias("resold"),
+            _when(ext).sum().alias("ext"),
+            ext.sum().cast(pl.Int64).alias("ext_orders"),
+        )
+        cols = ["purchased", "self_use", "stock_up", "int_direct", "buys", "resold", "ext",
+                "ext_orders"]
+        return by_buyer.join(by_seller, on=["idx", "pk"], how="full", coalesce=True).select(
+            pl.col("idx").cast(pl.Int32), "pk",
+            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in cols),
+        )
+
+    return _cached(net, ("flows", window), build)
+
+
 def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
-    """Per agent and period key ``pk``: ``purchased`` (stock_up, starter_kit, self_purchase
-    bought), ``self_use`` (self_purchase bought), ``stock_up``, ``resold`` (everything sold as
-    seller) and ``earned`` (payouts received). Net of returns; rows without a date fall out
-    of dated windows. Unordered; columns ``idx``, ``pk`` and the sums (Int64)."""
-    kind = pl.col("kind")
-    o = net.orders.select(
-        "buyer_idx", "seller_idx", "kind", NET_AMOUNT, period_key("ordered_at", window)
-    ).filter(pl.col("pk").is_not_null())
-    bought = o.filter((pl.col("buyer_idx") >= 0) & kind.is_in(PURCHASE_KINDS)).select(
-        pl.col("buyer_idx").alias("idx"), "pk",
-        pl.col("net_amount").alias("purchased"),
-        _when(kind == "self_purchase").alias("self_use"),
-        _when(kind == "stock_up").alias("stock_up"),
+    """Per agent and period key ``pk``: ``purchased``, ``self_use``, ``stock_up``, ``resold``
+    (see :func:`order_flows`) and ``earned`` (payouts received in the period). Rows without
+    a date fall out of dated windows. Unordered."""
+    flows = order_flows(net, window).filter(pl.col("idx") >= 0).select(
+        "idx", "pk", "purchased", "self_use", "stock_up", "resold")
+    earned = (
+        net.payouts.select(pl.col("recipient_idx").alias("idx"), period_key("paid_at", window),
+                           "amount")
+        .filter((pl.col("idx") >= 0) & pl.col("pk").is_not_null())
+        .group_by(pl.col("idx").cast(pl.Int32), "pk").agg(pl.col("amount").sum().alias("earned"))
     )
-    sold = o.filter((pl.col("seller_idx") >= 0) & (kind != "return")).select(
-        pl.col("seller_idx").alias("idx"), "pk", pl.col("net_amount").alias("resold"))
-    earned = net.payouts.select(
-        pl.col("recipient_idx").alias("idx"), period_key("paid_at", window),
-        pl.col("amount").alias("earned"),
-    ).filter((pl.col("idx") >= 0) & pl.col("pk").is_not_null())
-    cols = ["purchased", "self_use", "stock_up", "resold", "earned"]
-    return _sum_by_key([bought, sold, earned], cols).with_columns(pl.col("idx").cast(pl.Int32))
+    return flows.join(earned, on=["idx", "pk"], how="left").with_columns(
+        pl.col("earned").fill_null(0).cast(pl.Int64))
 
 
 def early_purchases(
@@ -218,31 +271,12 @@ def external_share_parts(net: Network, window: Window) -> pl.DataFrame:
     resale, so a wholesale-then-retail chain is not read as internal consumption. External
     sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
     """
-    kind = pl.col("kind")
-    o = net.orders.select(
-        "buyer_idx", "seller_idx", "kind", NET_AMOUNT, period_key("ordered_at", window),
-        pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
-    ).filter(pl.col("pk").is_not_null())
-    ext = pl.col("ext")
-    by_seller = o.filter(ext | ((pl.col("seller_idx") >= 0) & (kind != "return"))).select(
-        pl.col("seller_idx").alias("idx"), "pk",
-        _when(ext).alias("ext"),
-        _when((pl.col("seller_idx") >= 0) & (kind != "return")).alias("resold"),
-        ext.cast(pl.Int64).alias("orders"),
-    )
-    by_buyer = o.filter(~ext).select(
-        pl.col("buyer_idx").alias("idx"), "pk",
-        _when(kind != "stock_up").alias("int_direct"),
-        _when(kind == "stock_up").alias("stock_up"),
-        pl.lit(1, dtype=pl.Int64).alias("orders"),
-    )
-    g = _sum_by_key([by_seller, by_buyer], ["ext", "resold", "int_direct", "stock_up", "orders"])
     unsold = pl.max_horizontal(pl.col("stock_up") - pl.col("resold"), pl.lit(0))
-    return g.select(
-        pl.col("idx").cast(pl.Int32), "pk",
+    return order_flows(net, window).select(
+        "idx", "pk",
         pl.max_horizontal(pl.col("ext"), pl.lit(0)).alias("ext"),
         pl.max_horizontal(pl.col("int_direct") + unsold, pl.lit(0)).alias("internal"),
-        "orders",
+        (pl.col("buys") + pl.col("ext_orders")).alias("orders"),
     )
 
 
