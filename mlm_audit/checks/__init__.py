@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from mlm_audit.checks import excess_depth, organization_size_and_depth
+from mlm_audit.checks import (
+    deep_commissions,
+    entry_payments,
+    excess_depth,
+    internal_sales,
+    inventory_loading,
+    organization_size_and_depth,
+    recruitment_rewards,
+    recruitment_surge,
+)
 from mlm_audit.checks.base import CheckParams, CheckType
 
 _MODULES = [
     excess_depth,
     organization_size_and_depth,
+    recruitment_surge,
+    deep_commissions,
+    recruitment_rewards,
+    entry_payments,
+    inventory_loading,
+    internal_sales,
 ]
 
 REGISTRY: dict[str, CheckType] = {

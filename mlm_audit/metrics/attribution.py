@@ -1,0 +1,293 @@
+"""Scans over orders and payouts for the money checks (regulations.md §0 notions).
+
+Every function reads the network's order/payout columns once and returns a small table:
+per payout (generation, recruit funding), per agent-period (purchases, resales, earnings) or
+per period. These group-bys are the part that must also run on a distributed engine, so they
+stay apart from the tree math and take nothing but columns and dense index arrays.
+
+Periods are ``YYYY-MM`` (month), ``YYYY-Qn`` (quarter), ``YYYY`` (year) or ``all``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from mlm_audit.metrics.money import NET_AMOUNT
+
+if TYPE_CHECKING:
+    from mlm_audit.network import Network
+
+Window = Literal["month", "quarter", "year", "all"]
+PURCHASE_KINDS = ("stock_up", "starter_kit", "self_purchase")
+ENTRY_ORDER_KINDS = ("starter_kit", "fee")
+DAY_US = 86_400 * 1_000_000
+
+
+def fmt_money(minor: int) -> str:
+    """Minor units as a display string with two decimals: 120050 -> '1,200.50'."""
+    sign = "-" if minor < 0 else ""
+    whole, cents = divmod(abs(int(minor)), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+def money(name: str, minor: int) -> dict[str, Any]:
+    """Evidence pair for an amount: exact minor units and the display string."""
+    return {name: int(minor), f"{name}_display": fmt_money(int(minor))}
+
+
+def period_key(col: str, window: Window) -> pl.Expr:
+    """Integer period of a timestamp column (grouping on ints is much cheaper than strings):
+    months since year 0, quarters since year 0, the year, or 0 for ``all``."""
+    t = pl.col(col)
+    if window == "month":
+        key = t.dt.year().cast(pl.Int32) * 12 + t.dt.month().cast(pl.Int32) - 1
+    elif window == "quarter":
+        key = t.dt.year().cast(pl.Int32) * 4 + t.dt.quarter().cast(pl.Int32) - 1
+    elif window == "year":
+        key = t.dt.year().cast(pl.Int32)
+    else:
+        return pl.lit(0, dtype=pl.Int32).alias("pk")
+    return key.alias("pk")
+
+
+def period_label(key: int, window: Window) -> str:
+    """``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``all`` for a key from :func:`period_key`."""
+    key = int(key)
+    if window == "month":
+        return f"{key // 12:04d}-{key % 12 + 1:02d}"
+    if window == "quarter":
+        return f"{key // 4:04d}-Q{key % 4 + 1}"
+    if window == "year":
+        return f"{key:04d}"
+    return "all"
+
+
+# -- cache ---------------------------------------------------------------------------------
+# Several checks read the same scans; a network is immutable once built, so each scan runs
+# once per network. Weak keys: the cache dies with the network.
+_CACHE: weakref.WeakKeyDictionary[Network, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
+
+
+def _cached(net: Network, key: Hashable, build: Callable[[], Any]) -> Any:
+    slot = _CACHE.setdefault(net, {})
+    if key not in slot:
+        slot[key] = build()
+    return slot[key]
+
+
+# -- payouts ------------------------------------------------------------------------------
+def _attributed_payouts(net: Network) -> pl.DataFrame:
+    p = net.payouts.select("recipient_idx", "source_idx", "amount", "kind", "paid_at",
+                           "source_order_id")
+    rec = p["recipient_idx"].to_numpy().astype(np.int32)
+    src = p["source_idx"].to_numpy().astype(np.int32)
+    n = p.height
+    seller = np.full(n, -1, dtype=np.int32)
+    buyer = np.full(n, -1, dtype=np.int32)
+    src_kind = pl.Series("src_kind", [None] * n, dtype=pl.String)
+    src_ext = pl.Series("src_external", [None] * n, dtype=pl.Boolean)
+    src_t = pl.Series("_t", [None] * n, dtype=pl.Datetime("us"))
+    linked = p["source_order_id"].is_not_null().to_numpy()
+    if linked.any() and net.orders.height:
+        # join only the payouts that name an order: many exports settle without one
+        rows = np.flatnonzero(linked)
+        o = net.orders.select(
+            pl.col("order_id").alias("source_order_id"), "kind", "ordered_at", "buyer_idx",
+            "seller_idx", pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
+        )
+        j = p[rows].select("source_order_id").join(
+            o, on="source_order_id", how="left", maintain_order="left")
+        seller[rows] = j["seller_idx"].fill_null(-1).to_numpy()
+        buyer[rows] = j["buyer_idx"].fill_null(-1).to_numpy()
+        src_kind = src_kind.scatter(rows, j["kind"])
+        src_ext = src_ext.scatter(rows, j["ext"])
+        src_t = src_t.scatter(rows, j["ordered_at"])
+    gen = net.generation(rec, src)
+    infer = np.flatnonzero((src < 0) & ((seller >= 0) | (buyer >= 0)))
+    source = src.copy()
+    if infer.size:
+        g_sel = net.generation(rec[infer], seller[infer])
+        g_buy = net.generation(rec[infer], buyer[infer])
+        use_sel = g_sel >= 0
+        source[infer] = np.where(use_sel, seller[infer], buyer[infer])
+        gen[infer] = np.where(use_sel, g_sel, g_buy)
+    joined = net.agents["joined_at"].gather(np.where(buyer >= 0, buyer, 0))
+    return p.select("recipient_idx", "amount", "kind", "paid_at").with_columns(
+        pl.Series("source", source, dtype=pl.Int32),
+        pl.Series("gen", gen, dtype=pl.Int32),
+        src_kind, src_ext, src_t,
+        joined.alias("_bj"),
+        pl.Series("_buyer_ok", (buyer >= 0) & (buyer != rec) & ((src < 0) | (src == buyer))),
+    )
+
+
+def payout_sources(net: Network, entry_window_days: int = 0) -> pl.DataFrame:
+    """One row per payout (same order as ``net.payouts``) with its attribution.
+
+    Columns: ``recipient_idx``, ``amount``, ``kind``, ``paid_at``, ``source`` (the source agent:
+    ``source_agent_id``; when absent, the source order's seller if the recipient is above or at
+    it, else its buyer), ``gen`` = gen(recipient, source) (-1 unknown or not in the downline),
+    ``src_kind``, ``src_external`` (the source order's buyer is not a participant; null
+    without a source order) and ``funded_by``: why the payout counts as RECRUIT_PAY
+    (``recruitment_bonus``, ``starter_kit``, ``fee``, ``entry_window``) or null.
+
+    ``entry_window`` marks pay sourced from a purchase the source agent made within
+    ``entry_window_days`` of joining (0 = off); the recipient's own purchases never count.
+    """
+    df = _cached(net, "payouts", lambda: _attributed_payouts(net))
+    early = pl.lit(False)
+    if entry_window_days > 0:
+        delta = (pl.col("_t") - pl.col("_bj")).dt.total_microseconds()
+        early = (
+            pl.col("_buyer_ok")
+            & ~pl.col("src_external").fill_null(True)
+            & (pl.col("src_kind") != "return")
+            & (delta >= 0)
+            & (delta <= entry_window_days * DAY_US)
+        ).fill_null(False)
+    funded = (
+        pl.when(pl.col("kind") == "recruitment_bonus").then(pl.lit("recruitment_bonus"))
+        .when(pl.col("src_kind").is_in(ENTRY_ORDER_KINDS)).then(pl.col("src_kind"))
+        .when(early).then(pl.lit("entry_window"))
+        .otherwise(pl.lit(None, pl.String))
+    )
+    return df.select(
+        "recipient_idx", "amount", "kind", "paid_at", "source", "gen", "src_kind",
+        "src_external", funded.alias("funded_by"),
+    )
+
+
+def by_generation(gen: npt.NDArray[np.int32], amount: npt.NDArray[np.int64]) -> dict[str, int]:
+    """Sum of payout amounts per generation (``-1``: unknown source or cross-line)."""
+    out: dict[str, int] = {}
+    if gen.size == 0:
+        return out
+    known = gen >= 0
+    sums = np.bincount(gen[known], weights=amount[known], minlength=1)
+    counts = np.bincount(gen[known], minlength=1)
+    for g, (s, c) in enumerate(zip(sums, counts, strict=True)):
+        if c:
+            out[str(g)] = int(round(float(s)))
+    unknown = int(amount[~known].sum())
+    if (~known).any():
+        out["unattributed"] = unknown
+    return out
+
+
+# -- orders per agent and period ----------------------------------------------------------
+def _when(cond: pl.Expr, value: str = "net_amount") -> pl.Expr:
+    return pl.when(cond).then(pl.col(value)).otherwise(0)
+
+
+def order_flows(net: Network, window: Window) -> pl.DataFrame:
+    """Per agent and period key ``pk``, from one scan of the orders (net of returns):
+
+    as buyer: ``purchased`` (stock_up, starter_kit, self_purchase), ``self_use``
+    (self_purchase), ``stock_up``, ``int_direct`` (purchases as a participant other than
+    stock_up) and ``buys`` (orders bought as a participant); as seller: ``resold``
+    (everything sold but returns), ``ext`` (sales to external customers) and ``ext_orders``.
+    External sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
+    """
+    def build() -> pl.DataFrame:
+        kind, ext = pl.col("kind"), pl.col("ext")
+        o = net.orders.select(
+            "buyer_idx", "seller_idx", "kind", NET_AMOUNT, period_key("ordered_at", window),
+            pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
+        ).filter(pl.col("pk").is_not_null())
+        by_buyer = o.filter(pl.col("buyer_idx") >= 0).group_by(
+            pl.col("buyer_idx").alias("idx"), "pk").agg(
+            _when(kind.is_in(PURCHASE_KINDS)).sum().alias("purchased"),
+            _when(kind == "self_purchase").sum().alias("self_use"),
+            _when(kind == "stock_up").sum().alias("stock_up"),
+            _when(~ext & (kind != "stock_up")).sum().alias("int_direct"),
+            (~ext).sum().cast(pl.Int64).alias("buys"),
+        )
+        sells = (pl.col("seller_idx") >= 0) & (kind != "return")
+        by_seller = o.filter(sells | ext).group_by(
+            pl.col("seller_idx").alias("idx"), "pk").agg(
+            _when(sells).sum().alias("resold"),
+            _when(ext).sum().alias("ext"),
+            ext.sum().cast(pl.Int64).alias("ext_orders"),
+        )
+        cols = ["purchased", "self_use", "stock_up", "int_direct", "buys", "resold", "ext",
+                "ext_orders"]
+        return by_buyer.join(by_seller, on=["idx", "pk"], how="full", coalesce=True).select(
+            pl.col("idx").cast(pl.Int32), "pk",
+            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in cols),
+        )
+
+    return _cached(net, ("flows", window), build)
+
+
+def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
+    """Per agent and period key ``pk``: ``purchased``, ``self_use``, ``stock_up``, ``resold``
+    (see :func:`order_flows`) and ``earned`` (payouts received in the period). Rows without
+    a date fall out of dated windows. Unordered."""
+    flows = order_flows(net, window).filter(pl.col("idx") >= 0).select(
+        "idx", "pk", "purchased", "self_use", "stock_up", "resold")
+    earned = (
+        net.payouts.select(pl.col("recipient_idx").alias("idx"), period_key("paid_at", window),
+                           "amount")
+        .filter((pl.col("idx") >= 0) & pl.col("pk").is_not_null())
+        .group_by(pl.col("idx").cast(pl.Int32), "pk").agg(pl.col("amount").sum().alias("earned"))
+    )
+    return flows.join(earned, on=["idx", "pk"], how="left").with_columns(
+        pl.col("earned").fill_null(0).cast(pl.Int64))
+
+
+def early_purchases(
+    net: Network, days: int, exclude: tuple[str, ...] = ("return",)
+) -> npt.NDArray[np.int64]:
+    """Per agent: purchases (kinds not in ``exclude``) within ``days`` days of joining."""
+    out = np.zeros(net.n, dtype=np.int64)
+    if days <= 0 or net.orders.height == 0:
+        return out
+    joined = net.agents.select(pl.col("idx").alias("buyer_idx"), pl.col("joined_at").alias("_j"))
+    delta = (pl.col("ordered_at") - pl.col("_j")).dt.total_microseconds()
+    g = (
+        net.orders.filter((pl.col("buyer_idx") >= 0) & ~pl.col("kind").is_in(exclude))
+        .select("buyer_idx", "ordered_at", NET_AMOUNT)
+        .join(joined, on="buyer_idx", how="left")
+        .filter((delta >= 0) & (delta <= days * DAY_US))
+        .group_by("buyer_idx").agg(pl.col("net_amount").sum())
+    )
+    out[g["buyer_idx"].to_numpy()] = g["net_amount"].to_numpy()
+    return out
+
+
+# -- external share -----------------------------------------------------------------------
+def external_share_parts(net: Network, window: Window) -> pl.DataFrame:
+    """Per agent and period key ``pk``: ``ext`` = sales to external customers credited to the
+    agent as seller; ``internal`` = the agent's own purchases as a participant (self_purchase,
+    starter_kit, fee, retail bought from another agent) plus stock_up it bought and did not
+    resell in the period; ``orders`` = orders counted for the agent (external sales as
+    seller, purchases as buyer). Stock bought for resale and resold is counted once, at its
+    resale, so a wholesale-then-retail chain is not read as internal consumption. External
+    sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
+    """
+    unsold = pl.max_horizontal(pl.col("stock_up") - pl.col("resold"), pl.lit(0))
+    return order_flows(net, window).select(
+        "idx", "pk",
+        pl.max_horizontal(pl.col("ext"), pl.lit(0)).alias("ext"),
+        pl.max_horizontal(pl.col("int_direct") + unsold, pl.lit(0)).alias("internal"),
+        (pl.col("buys") + pl.col("ext_orders")).alias("orders"),
+    )
+
+
+def downline_period_sums(
+    net: Network, parts: pl.DataFrame, pk: int, cols: tuple[str, ...]
+) -> dict[str, npt.NDArray[np.int64]]:
+    """Sums of ``cols`` over each agent's downline T(a) (a included) for one period key."""
+    rows = parts.filter((pl.col("pk") == pk) & (pl.col("idx") >= 0))
+    idx = rows["idx"].to_numpy()
+    out = {}
+    for c in cols:
+        own = np.bincount(idx, weights=rows[c].to_numpy(), minlength=net.n)
+        out[c] = net.subtree_sum(np.rint(own).astype(np.int64))
+    return out

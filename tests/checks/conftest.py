@@ -1,0 +1,80 @@
+"""Shared builders for check tests: small networks from lists of dicts.
+
+``make_network(agents=[...], orders=[...], payouts=[...])`` takes rows with canonical column
+names, amounts in minor units and dates as ``'YYYY-MM-DD'`` strings, and returns the Network
+that preflight leaves behind. Omitting ``orders`` or ``payouts`` means the table was not given
+(``has_orders`` / ``has_payouts`` false); an empty list means it was given and is empty.
+Also available as the ``make_network`` fixture, and ``yaml_example`` parses the rule example
+of a check module's docstring.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+from types import ModuleType
+from typing import Any
+
+import polars as pl
+import pytest
+import yaml
+
+from mlm_audit import preflight
+from mlm_audit.network import Network
+from mlm_audit.schema import SCHEMAS, Dataset
+
+DATE_COLUMNS = {"joined_at", "terminated_at", "ordered_at", "paid_at"}
+
+
+def _frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    schema = SCHEMAS[table]
+    unknown = {k for r in rows for k in r} - set(schema)
+    if unknown:
+        raise KeyError(f"{table}: not canonical columns: {sorted(unknown)}")
+    cols = [c for c in schema if any(c in r for r in rows)] or [next(iter(schema))]
+    data: dict[str, list[Any]] = {}
+    for c in cols:
+        values = [r.get(c) for r in rows]
+        if c in DATE_COLUMNS:
+            values = [datetime.fromisoformat(v) if isinstance(v, str) else v for v in values]
+        data[c] = values
+    return pl.DataFrame(data, schema={c: schema[c] for c in cols})
+
+
+def make_network(
+    agents: list[dict[str, Any]],
+    orders: list[dict[str, Any]] | None = None,
+    payouts: list[dict[str, Any]] | None = None,
+) -> Network:
+    """A preflighted Network from rows of canonical columns."""
+    ds = Dataset.from_frames(
+        _frame("agents", agents),
+        _frame("orders", orders) if orders is not None else None,
+        _frame("payouts", payouts) if payouts is not None else None,
+    )
+    net, _issues = preflight.run(ds)
+    return net
+
+
+def parse_example(module: ModuleType) -> list[dict[str, Any]]:
+    """The YAML rule list that follows ``Example::`` in a check module's docstring."""
+    doc = module.__doc__ or ""
+    assert "Example::" in doc, f"{module.__name__}: docstring has no 'Example::' block"
+    block: list[str] = []
+    for line in doc.split("Example::", 1)[1].splitlines()[1:]:
+        if line.strip() and not line.startswith("    "):
+            break
+        block.append(line)
+    rules = yaml.safe_load(textwrap.dedent("\n".join(block)))
+    assert isinstance(rules, list) and rules, f"{module.__name__}: example is not a rule list"
+    return rules
+
+
+@pytest.fixture(name="make_network")
+def make_network_fixture() -> Any:
+    return make_network
+
+
+@pytest.fixture(name="yaml_example")
+def yaml_example_fixture() -> Any:
+    return parse_example
