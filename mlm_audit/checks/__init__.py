@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from mlm_audit.checks import excess_depth, organization_size_and_depth
+from mlm_audit.checks import (
+    cross_line_payouts,
+    excess_depth,
+    expression,
+    income_concentration,
+    non_retail_rewards,
+    organization_size_and_depth,
+    participant_losses,
+    payout_cap,
+)
 from mlm_audit.checks.base import CheckParams, CheckType
 
 _MODULES = [
     excess_depth,
     organization_size_and_depth,
+    non_retail_rewards,
+    payout_cap,
+    participant_losses,
+    income_concentration,
+    cross_line_payouts,
+    expression,
 ]
 
 REGISTRY: dict[str, CheckType] = {

@@ -1,0 +1,141 @@
+"""Scans over orders and payouts: per-agent, per-period and per-payout tables.
+
+These group-bys are the part of an audit that grows with the data (billions of rows in the
+largest deployments) and that must also run on a distributed engine, so they live here,
+apart from the tree math: every function takes the network's columnar tables and returns
+a small polars table or a numpy array aligned with the dense agent index. Checks call
+these; they never scan orders or payouts inline.
+
+Periods are strings: ``YYYY-MM`` (month), ``YYYY-Qn`` (quarter), ``YYYY`` (year), ``all``;
+rows without a date fall in the period ``undated``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from mlm_audit.metrics.money import NET_AMOUNT
+from mlm_audit.schema import MINOR_UNITS
+
+if TYPE_CHECKING:
+    from mlm_audit.network import Network
+
+Window = Literal["month", "quarter", "year", "all"]
+UNDATED = "undated"
+GOODS_KINDS = ("retail", "self_purchase", "stock_up", "starter_kit", "return")
+ENTRY_ORDER_KINDS = ("starter_kit", "fee")
+
+
+def period_expr(ts: pl.Expr, window: Window) -> pl.Expr:
+    """The period label of a timestamp column."""
+    if window == "all":
+        return pl.lit("all")
+    if window == "month":
+        label = ts.dt.strftime("%Y-%m")
+    elif window == "quarter":
+        label = pl.concat_str(ts.dt.year().cast(pl.String), pl.lit("-Q"),
+                              ts.dt.quarter().cast(pl.String))
+    else:
+        label = ts.dt.year().cast(pl.String)
+    return label.fill_null(UNDATED)
+
+
+def money_text(minor: int) -> str:
+    """Display form of a minor-unit amount: ``-1234.50`` (evidence carries both forms)."""
+    sign = "-" if minor < 0 else ""
+    major, cents = divmod(abs(int(minor)), MINOR_UNITS)
+    return f"{sign}{major:,}.{cents:02d}"
+
+
+def _orders_with_ext(net: Network) -> pl.DataFrame:
+    return net.orders.select(
+        "order_id", "buyer_idx", "seller_idx", "kind", "ordered_at", NET_AMOUNT,
+    ).with_columns(pl.Series("ext", net.order_is_external, dtype=pl.Boolean))
+
+
+def paid_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
+    """``idx, period, paid``: payouts received per agent and period (clawbacks netted)."""
+    return (
+        net.payouts.filter(pl.col("recipient_idx") >= 0)
+        .group_by(pl.col("recipient_idx").alias("idx"),
+                  period_expr(pl.col("paid_at"), window).alias("period"))
+        .agg(pl.col("amount").sum().alias("paid"))
+    )
+
+
+def ext_retail_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
+    """``idx, period, base``: RETAIL_EXT sales credited to each agent, net of returns."""
+    o = _orders_with_ext(net)
+    return (
+        o.filter((pl.col("seller_idx") >= 0) & pl.col("ext") & (pl.col("kind") == "retail"))
+        .group_by(pl.col("seller_idx").alias("idx"),
+                  period_expr(pl.col("ordered_at"), window).alias("period"))
+        .agg(pl.col("net_amount").sum().alias("base"))
+    )
+
+
+def paid_by_period(net: Network, window: Window) -> pl.DataFrame:
+    """``period, paid``: all payouts per period."""
+    return net.payouts.group_by(period_expr(pl.col("paid_at"), window).alias("period")).agg(
+        pl.col("amount").sum().alias("paid"))
+
+
+def company_base_by_period(
+    net: Network, window: Window, base: Literal["company_revenue", "supplied_to_salespeople"]
+) -> pl.DataFrame:
+    """``period, base``: goods revenue per period, net of returns (fees excluded).
+
+    ``company_revenue`` counts every goods order. ``supplied_to_salespeople`` counts goods
+    that reached the sales force: bought by a participant, or credited to an agent's code.
+    """
+    o = _orders_with_ext(net).filter(pl.col("kind").is_in(GOODS_KINDS))
+    if base == "supplied_to_salespeople":
+        o = o.filter(~pl.col("ext") | (pl.col("seller_idx") >= 0))
+    return o.group_by(period_expr(pl.col("ordered_at"), window).alias("period")).agg(
+        pl.col("net_amount").sum().alias("base"))
+
+
+def payout_sources(net: Network) -> pl.DataFrame:
+    """Per payout (row order kept): ``linked`` (its source order is known), ``src_ext_retail``
+    (that order is a retail sale to an external buyer) and ``src_kind``."""
+    o = _orders_with_ext(net).select(
+        pl.col("order_id").alias("source_order_id"),
+        (pl.col("ext") & (pl.col("kind") == "retail")).alias("src_ext_retail"),
+        pl.col("kind").alias("src_kind"),
+    ).unique("source_order_id", keep="first")
+    return (
+        net.payouts.select("source_order_id")
+        .join(o, on="source_order_id", how="left", maintain_order="left")
+        .select(
+            pl.col("src_kind").is_not_null().alias("linked"),
+            pl.col("src_ext_retail").fill_null(False),
+            pl.col("src_kind"),
+        )
+    )
+
+
+def recruit_pay_mask(net: Network) -> npt.NDArray[np.bool_]:
+    """RECRUIT_PAY rows (regulations.md §0): recruitment bonuses, and any payout whose
+    source order is a starter kit or a fee."""
+    if net.payouts.height == 0:
+        return np.zeros(0, dtype=bool)
+    src = payout_sources(net)
+    mask = (net.payouts["kind"] == "recruitment_bonus").fill_null(False) | src[
+        "src_kind"].is_in(ENTRY_ORDER_KINDS).fill_null(False)
+    return mask.to_numpy().astype(bool)
+
+
+def recruit_pay_by_agent(net: Network) -> npt.NDArray[np.int64]:
+    """RECRUIT_PAY received per agent (aligned with ``idx``)."""
+    out = np.zeros(net.n, dtype=np.int64)
+    if net.payouts.height == 0:
+        return out
+    rec = net.payouts["recipient_idx"].to_numpy()
+    amt = net.payouts["amount"].fill_null(0).to_numpy().astype(np.int64)
+    keep = recruit_pay_mask(net) & (rec >= 0)
+    np.add.at(out, rec[keep], amt[keep])
+    return out
