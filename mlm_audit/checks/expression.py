@@ -85,6 +85,7 @@ _CMP: dict[type, Callable[[Any, Any], Any]] = {
     ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
     ast.Eq: operator.eq, ast.NotEq: operator.ne,
 }
+_WORD = {"number": "a number", "bool": "a condition (true/false)", "text": "text"}
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
         "==": operator.eq}
 
@@ -107,7 +108,7 @@ class _Translator:
 
     def need(self, node: ast.AST, got: tuple[pl.Expr, str], kind: str, role: str) -> pl.Expr:
         if got[1] != kind:
-            raise self.fail(node, f"{role} needs a {kind}, got a {got[1]}")
+            raise self.fail(node, f"{role} needs {_WORD[kind]}, got {_WORD[got[1]]}")
         return got[0]
 
     def visit(self, node: ast.AST) -> tuple[pl.Expr, str]:
@@ -143,7 +144,7 @@ class _Translator:
             out = []
             for cmp, (a, ka), (b, kb) in zip(node.ops, terms, terms[1:], strict=False):
                 if ka != kb:
-                    raise self.fail(node, f"cannot compare a {ka} with a {kb}")
+                    raise self.fail(node, f"cannot compare {_WORD[ka]} with {_WORD[kb]}")
                 out.append(_CMP[type(cmp)](a, b))
             return reduce(operator.and_, out), "bool"
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
@@ -169,7 +170,7 @@ def compile_expr(text: str, kind: str = "bool") -> Compiled:
     t = _Translator(text)
     expr, got = t.visit(tree.body)
     if got != kind:
-        raise ValueError(f"expression {text!r} gives a {got}; a {kind} is needed here")
+        raise ValueError(f"expression {text!r} gives {_WORD[got]}; {_WORD[kind]} is needed here")
     return Compiled(expr, got, frozenset(t.names))
 
 

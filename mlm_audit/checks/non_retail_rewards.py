@@ -72,7 +72,8 @@ def classify(net: Network, params: Params) -> pl.DataFrame:
     )
     p = p.with_columns((~retail).alias("non_retail"))
     if params.scope == "downline":
-        p = p.filter((pl.col("source_idx") >= 0) & (pl.col("source_idx") != pl.col("recipient_idx")))
+        src = pl.col("source_idx")
+        p = p.filter((src >= 0) & (src != pl.col("recipient_idx")))
     return p
 
 
