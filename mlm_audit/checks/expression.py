@@ -239,7 +239,7 @@ def metrics_frame(net: Network, names: set[str]) -> pl.DataFrame:
     if "recruit_pay" in names or "downline_recruit_pay" in names:
         extra["recruit_pay"] = windows.recruit_pay_by_agent(net)
     for name in sorted(names):
-        if name.startswith("downline_"):
+        if name.startswith("downline_") and name not in base.columns:
             col = name.removeprefix("downline_")
             v = extra[col] if col in extra else base[col].to_numpy().astype(np.int64)
             v = np.where(net.rooted, v, 0)
