@@ -72,8 +72,8 @@ def classify(net: Network, params: Params) -> pl.DataFrame:
     )
     p = p.with_columns((~retail).alias("non_retail"))
     if params.scope == "downline":
-        src = pl.col("source_idx")
-        p = p.filter((src >= 0) & (src != pl.col("recipient_idx")))
+        source = pl.col("source_idx")
+        p = p.filter((source >= 0) & (source != pl.col("recipient_idx")))
     return p
 
 
