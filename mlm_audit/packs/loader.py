@@ -192,10 +192,10 @@ def load_pack(name_or_file: str, _seen: tuple[str, ...] = ()) -> Pack:
     raw = path.read_bytes()
     text = raw.decode("utf-8", errors="replace")
     src = yamlsrc.load(text, str(path))
-    errors = list(src.errors)
-    if not errors and not isinstance(src.data, dict):
-        errors.append(f"{path}:1: a pack is a mapping with keys pack, version, title, rules")
-    if errors:
+    errors = list(src.errors)  # duplicate keys: reported, and the rest is still checked
+    if not isinstance(src.data, dict):
+        if not errors:
+            errors.append(f"{path}:1: a pack is a mapping with keys pack, version, title, rules")
         raise PackError(errors)
     top = {k: v for k, v in src.data.items() if k != "rules"}
     model: PackModel | None = None
