@@ -19,6 +19,7 @@ from mlm_audit.model import InputError
 from mlm_audit.packs import Pack, PackError, Rule, load_pack, shipped_packs
 
 app = typer.Typer(help="Rule packs and check types.", no_args_is_help=True)
+FileArg = typer.Argument(..., help="A rule-pack YAML file.")
 FormatOpt = typer.Option("text", "--format", "-f", help="Output format: text, json.")
 
 
@@ -161,7 +162,7 @@ def _show_check(ct: CheckType, fmt: str) -> None:
 
 
 @app.command("lint")
-def lint(file: Path = typer.Argument(..., help="A rule-pack YAML file.")) -> None:
+def lint(file: Path = FileArg) -> None:
     """Validate a rule pack: every error at once with file:line; exit 2 on errors."""
     if not file.is_file():
         raise InputError(f"{file}: pack file not found")
