@@ -32,8 +32,8 @@ ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 
 def period_expr(ts: pl.Expr, window: Window) -> pl.Expr:
     """The period label of a timestamp column."""
-    if window == "all":
-        return pl.lit("all")
+    if window == "all":  # one label per row (a bare literal would not broadcast in select)
+        return ts.is_null().replace_strict({True: "all", False: "all"}, return_dtype=pl.String)
     if window == "month":
         label = ts.dt.strftime("%Y-%m")
     elif window == "quarter":

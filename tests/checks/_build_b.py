@@ -38,12 +38,12 @@ def build(
         r.setdefault("joined_at", T0)
     ods = None
     if orders is not None:
-        orows = [{"order_id": f"O{i + 1}", "ordered_at": day(10), **o}
+        orows = [{"order_id": f"O{i + 1}", "ordered_at": day(10), "kind": "retail", **o}
                  for i, o in enumerate(orders)]
         ods = _frame(orows, ORDERS) if orows else pl.DataFrame(schema=ORDERS)
     pds = None
     if payouts is not None:
-        prow = [{"payout_id": f"P{i + 1}", "paid_at": day(20), **p}
+        prow = [{"payout_id": f"P{i + 1}", "paid_at": day(20), "kind": "other", **p}
                 for i, p in enumerate(payouts)]
         pds = _frame(prow, PAYOUTS) if prow else pl.DataFrame(schema=PAYOUTS)
     ds = Dataset.from_frames(_frame(arows, AGENTS), ods, pds)
