@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from mlm_audit.checks import expression
 from mlm_audit.network import Network
-from tests.checks._build_b import build, chain, star
+from tests.checks._build_b import build, chain
 
 P = expression.Params
 
@@ -119,7 +119,6 @@ def test_param_cross_checks() -> None:
 
 
 def test_columns_match_the_network_metrics_table() -> None:
-    base = set(_net().metrics.columns) - {"rooted"} | {"rooted"}
-    declared = {c for c in expression.COLUMNS if not c.startswith("downline_")
-                or c == "downline_size"} - {"recruit_pay"}
-    assert declared == base
+    derived = {c for c in expression.COLUMNS if c.startswith("downline_")} - {"downline_size"}
+    declared = set(expression.COLUMNS) - derived - {"recruit_pay"}
+    assert declared == set(_net().metrics.columns)
