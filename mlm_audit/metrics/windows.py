@@ -12,6 +12,7 @@ rows without a date fall in the period ``undated``.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -99,14 +100,28 @@ def company_base_by_period(
         pl.col("net_amount").sum().alias("base"))
 
 
+# Several checks attribute payouts to their source orders; the join over the two largest
+# tables is done once per network (keyed weakly, so a network's cache dies with it).
+_SOURCES: weakref.WeakKeyDictionary[Network, pl.DataFrame] = weakref.WeakKeyDictionary()
+
+
 def payout_sources(net: Network) -> pl.DataFrame:
     """Per payout (row order kept): ``linked`` (its source order is known), ``src_ext_retail``
     (that order is a retail sale to an external buyer) and ``src_kind``."""
+    cached = _SOURCES.get(net)
+    if cached is None:
+        cached = _SOURCES[net] = _payout_sources(net)
+    return cached
+
+
+def _payout_sources(net: Network) -> pl.DataFrame:
     o = _orders_with_ext(net).select(
         pl.col("order_id").alias("source_order_id"),
         (pl.col("ext") & (pl.col("kind") == "retail")).alias("src_ext_retail"),
         pl.col("kind").alias("src_kind"),
-    ).unique("source_order_id", keep="first")
+    )
+    if o["source_order_id"].n_unique() != o.height:  # preflight dedupes; direct callers may not
+        o = o.unique("source_order_id", keep="first", maintain_order=True)
     return (
         net.payouts.select("source_order_id")
         .join(o, on="source_order_id", how="left", maintain_order="left")
