@@ -32,17 +32,42 @@ ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 
 
 def period_expr(ts: pl.Expr, window: Window) -> pl.Expr:
-    """The period label of a timestamp column."""
-    if window == "all":  # one label per row (a bare literal would not broadcast in select)
-        return ts.is_null().replace_strict({True: "all", False: "all"}, return_dtype=pl.String)
+    """The period label of a timestamp column (for small tables; scans group on
+    :func:`period_key` and label the groups afterwards)."""
+    return period_label(period_key(ts, window), window)
+
+
+def period_key(ts: pl.Expr, window: Window) -> pl.Expr:
+    """An integer period key: formatting dates row by row is the slow part of a scan."""
+    if window == "all":
+        return ts.is_null().cast(pl.Int32) * 0
+    year = ts.dt.year().cast(pl.Int32)
     if window == "month":
-        label = ts.dt.strftime("%Y-%m")
+        key = year * 100 + ts.dt.month().cast(pl.Int32)
     elif window == "quarter":
-        label = pl.concat_str(ts.dt.year().cast(pl.String), pl.lit("-Q"),
-                              ts.dt.quarter().cast(pl.String))
+        key = year * 10 + ts.dt.quarter().cast(pl.Int32)
     else:
-        label = ts.dt.year().cast(pl.String)
-    return label.fill_null(UNDATED)
+        key = year
+    return key.fill_null(-1)
+
+
+def period_label(key: pl.Expr, window: Window) -> pl.Expr:
+    if window == "all":
+        return key.cast(pl.String).replace_strict({"0": "all"}, default="all")
+    if window == "month":
+        text = pl.format("{}-{}", key // 100, (key % 100).cast(pl.String).str.zfill(2))
+    elif window == "quarter":
+        text = pl.format("{}-Q{}", key // 10, key % 10)
+    else:
+        text = key.cast(pl.String)
+    return pl.when(key < 0).then(pl.lit(UNDATED)).otherwise(text)
+
+
+def _by_period(df: pl.DataFrame, keys: list[pl.Expr], ts: str, window: Window,
+               value: pl.Expr, name: str) -> pl.DataFrame:
+    out = df.group_by(*keys, period_key(pl.col(ts), window).alias("_k")).agg(value.alias(name))
+    return out.with_columns(period_label(pl.col("_k"), window).alias("period")).select(
+        *[k.meta.output_name() for k in keys], "period", name)
 
 
 def money_text(minor: int) -> str:
@@ -60,29 +85,22 @@ def _orders_with_ext(net: Network) -> pl.DataFrame:
 
 def paid_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
     """``idx, period, paid``: payouts received per agent and period (clawbacks netted)."""
-    return (
-        net.payouts.filter(pl.col("recipient_idx") >= 0)
-        .group_by(pl.col("recipient_idx").alias("idx"),
-                  period_expr(pl.col("paid_at"), window).alias("period"))
-        .agg(pl.col("amount").sum().alias("paid"))
-    )
+    p = net.payouts.filter(pl.col("recipient_idx") >= 0)
+    return _by_period(p, [pl.col("recipient_idx").alias("idx")], "paid_at", window,
+                      pl.col("amount").sum(), "paid")
 
 
 def ext_retail_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
     """``idx, period, base``: RETAIL_EXT sales credited to each agent, net of returns."""
-    o = _orders_with_ext(net)
-    return (
-        o.filter((pl.col("seller_idx") >= 0) & pl.col("ext") & (pl.col("kind") == "retail"))
-        .group_by(pl.col("seller_idx").alias("idx"),
-                  period_expr(pl.col("ordered_at"), window).alias("period"))
-        .agg(pl.col("net_amount").sum().alias("base"))
-    )
+    o = _orders_with_ext(net).filter(
+        (pl.col("seller_idx") >= 0) & pl.col("ext") & (pl.col("kind") == "retail"))
+    return _by_period(o, [pl.col("seller_idx").alias("idx")], "ordered_at", window,
+                      pl.col("net_amount").sum(), "base")
 
 
 def paid_by_period(net: Network, window: Window) -> pl.DataFrame:
     """``period, paid``: all payouts per period."""
-    return net.payouts.group_by(period_expr(pl.col("paid_at"), window).alias("period")).agg(
-        pl.col("amount").sum().alias("paid"))
+    return _by_period(net.payouts, [], "paid_at", window, pl.col("amount").sum(), "paid")
 
 
 def company_base_by_period(
@@ -96,8 +114,7 @@ def company_base_by_period(
     o = _orders_with_ext(net).filter(pl.col("kind").is_in(GOODS_KINDS))
     if base == "supplied_to_salespeople":
         o = o.filter(~pl.col("ext") | (pl.col("seller_idx") >= 0))
-    return o.group_by(period_expr(pl.col("ordered_at"), window).alias("period")).agg(
-        pl.col("net_amount").sum().alias("base"))
+    return _by_period(o, [], "ordered_at", window, pl.col("net_amount").sum(), "base")
 
 
 # Several checks attribute payouts to their source orders; the join over the two largest
@@ -115,21 +132,25 @@ def payout_sources(net: Network) -> pl.DataFrame:
 
 
 def _payout_sources(net: Network) -> pl.DataFrame:
-    o = _orders_with_ext(net).select(
-        pl.col("order_id").alias("source_order_id"),
-        (pl.col("ext") & (pl.col("kind") == "retail")).alias("src_ext_retail"),
-        pl.col("kind").alias("src_kind"),
-    )
-    if o["source_order_id"].n_unique() != o.height:  # preflight dedupes; direct callers may not
-        o = o.unique("source_order_id", keep="first", maintain_order=True)
-    return (
-        net.payouts.select("source_order_id")
-        .join(o, on="source_order_id", how="left", maintain_order="left")
-        .select(
-            pl.col("src_kind").is_not_null().alias("linked"),
-            pl.col("src_ext_retail").fill_null(False),
-            pl.col("src_kind"),
+    p = net.payouts.select("source_order_id").with_row_index("_i")
+    linked = p.filter(pl.col("source_order_id").is_not_null())
+    if linked.height:
+        o = _orders_with_ext(net).select(
+            pl.col("order_id").alias("source_order_id"),
+            (pl.col("ext") & (pl.col("kind") == "retail")).alias("src_ext_retail"),
+            pl.col("kind").alias("src_kind"),
         )
+        hits = linked.join(o, on="source_order_id", how="inner")
+        if hits["_i"].n_unique() != hits.height:  # duplicate order ids (no preflight)
+            hits = hits.unique("_i", keep="first", maintain_order=True)
+        p = p.join(hits.drop("source_order_id"), on="_i", how="left", maintain_order="left")
+    else:
+        p = p.with_columns(pl.lit(None, pl.Boolean).alias("src_ext_retail"),
+                           pl.lit(None, pl.String).alias("src_kind"))
+    return p.select(
+        pl.col("src_kind").is_not_null().alias("linked"),
+        pl.col("src_ext_retail").fill_null(False),
+        pl.col("src_kind"),
     )
 
 
