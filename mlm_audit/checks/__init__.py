@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from mlm_audit.checks import (
+    cross_line_payouts,
     deep_commissions,
     entry_payments,
     excess_depth,
+    expression,
+    income_concentration,
     internal_sales,
     inventory_loading,
+    non_retail_rewards,
     organization_size_and_depth,
+    participant_losses,
+    payout_cap,
     recruitment_rewards,
     recruitment_surge,
 )
@@ -23,6 +29,12 @@ _MODULES = [
     entry_payments,
     inventory_loading,
     internal_sales,
+    non_retail_rewards,
+    payout_cap,
+    participant_losses,
+    income_concentration,
+    cross_line_payouts,
+    expression,
 ]
 
 REGISTRY: dict[str, CheckType] = {

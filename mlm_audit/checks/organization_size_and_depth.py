@@ -5,7 +5,10 @@ L(u), u itself counted as a person and as level 1 (公通字〔2013〕37号: "�
 counts include the organizer and the organizer's own level). By default a participant is a
 person who paid or bought to join (ENTRY > 0: fees, starter kits, fee orders), the
 statutory element of 刑法 Art. 224-1; ``count_all: true`` counts every agent instead. The
-organizer always counts.
+organizer always counts. ``requires_recruitment_pay: true`` adds the headcount-pay element
+(CN-CR-01: "and CN-AP-01 holds"): only organizations in which someone received RECRUIT_PAY
+(a recruitment bonus, or a payout sourced from a starter kit or fee order) qualify; with no
+payouts in the data, no organization qualifies then.
 
 Findings name the topmost qualifying organizers (``report: topmost``, the default) — every
 sponsor above a qualifying organizer qualifies too, and is folded into the evidence as
@@ -19,7 +22,8 @@ Example::
       params: {min_participants: 30, min_levels: 3}
 
 Evidence: ``participants``, ``persons`` (all agents in T(u)), ``levels``, the thresholds,
-``count_all``, ``paying_share``, ``per_level`` (persons per level of the organization, u = 1),
+``count_all``, ``paying_share``, ``recruit_pay`` (RECRUIT_PAY received in T(u), when
+required), ``per_level`` (persons per level of the organization, u = 1),
 ``nested_qualifying`` and ``chain`` (root to u).
 """
 
@@ -32,6 +36,7 @@ import numpy as np
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
+from mlm_audit.metrics import windows
 from mlm_audit.model import Finding, Subject
 from mlm_audit.network import Network
 
@@ -53,6 +58,10 @@ class Params(CheckParams):
         False,
         description="Count every agent as a participant, not only those who paid to join.",
     )
+    requires_recruitment_pay: bool = Field(
+        False,
+        description="Qualify only organizations where RECRUIT_PAY was received within T(u).",
+    )
     report: Literal["topmost", "all"] = Field(
         "topmost",
         description="'topmost': only qualifying organizers with no qualifying sponsor above.",
@@ -71,6 +80,10 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         & (participants >= params.min_participants)
         & (net.org_levels >= params.min_levels)
     )
+    recruit_pay = None
+    if params.requires_recruitment_pay:
+        recruit_pay = net.subtree_sum(np.where(net.rooted, windows.recruit_pay_by_agent(net), 0))
+        qualifies &= recruit_pay > 0
     if not qualifies.any():
         return
     parent_q = np.zeros(net.n, dtype=bool)
@@ -94,6 +107,8 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             "nested_qualifying": int(nested[u]),
             "chain": net.chain(u),
         }
+        if recruit_pay is not None:
+            evidence["recruit_pay"] = int(recruit_pay[u])
         if k < DETAIL_LIMIT:
             evidence["per_level"] = _per_level(net, u)
         yield Finding(

@@ -1,70 +1,177 @@
-"""``rules list`` / ``rules show`` / ``rules lint``."""
+"""``rules list`` / ``rules show`` / ``rules lint``: packs, rules and check types."""
 
 from __future__ import annotations
 
+import difflib
+import json
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mlm_audit.checks import REGISTRY
-from mlm_audit.cli.common import out_console
+from mlm_audit.checks.base import CheckType
+from mlm_audit.cli.common import out_console, write_output
+from mlm_audit.docs_gen import param_rows
 from mlm_audit.model import InputError
-from mlm_audit.packs import PackError, load_pack, shipped_packs
+from mlm_audit.packs import Pack, PackError, Rule, load_pack, shipped_packs
 
 app = typer.Typer(help="Rule packs and check types.", no_args_is_help=True)
+FileArg = typer.Argument(..., help="A rule-pack YAML file.")
+FormatOpt = typer.Option("text", "--format", "-f", help="Output format: text, json.")
+
+
+def _format(fmt: str) -> str:
+    if fmt not in ("text", "json"):
+        raise InputError(f"--format {fmt!r}: expected text or json")
+    return fmt
+
+
+def _packs() -> list[Pack]:
+    return [load_pack(name) for name in shipped_packs()]
+
+
+def _rule_dict(rule: Rule, packs: list[str] | None = None) -> dict[str, Any]:
+    m = rule.model
+    out: dict[str, Any] = {
+        "id": rule.id, "pack": rule.pack, "check": m.check, "severity": m.severity.value,
+        "basis": m.basis, "title": m.title.model_dump(), "params": rule.params.model_dump(),
+        "references": [r.model_dump() for r in m.references], "note": m.note,
+        "enabled": m.enabled,
+    }
+    if packs is not None:
+        out["packs"] = packs
+    return out
+
+
+def _check_dict(ct: CheckType) -> dict[str, Any]:
+    return {"name": ct.name, "summary": ct.summary, "version": ct.version,
+            "needs": list(ct.needs), "doc": ct.doc, "parameters": param_rows(ct.params)}
 
 
 @app.command("list")
-def list_() -> None:
-    """List shipped packs and their rules."""
+def list_(fmt: str = FormatOpt) -> None:
+    """List shipped packs with their rules, and the check types."""
+    packs = _packs()
+    if _format(fmt) == "json":
+        doc = {
+            "packs": [{"pack": p.name, "version": p.model.version,
+                       "title": p.model.title.model_dump(), "description": p.model.description,
+                       "extends": p.model.extends,
+                       "rules": [{k: v for k, v in _rule_dict(r).items()
+                                  if k in ("id", "pack", "check", "severity", "basis", "title")}
+                                 for r in p.rules]}
+                      for p in packs],
+            "checks": [{"name": ct.name, "summary": ct.summary} for ct in REGISTRY.values()],
+        }
+        write_output(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", None)
+        return
     console = out_console()
-    for name in shipped_packs():
-        pack = load_pack(name)
-        t = Table(title=f"{pack.name} v{pack.model.version}: {pack.model.title.en}")
-        for col in ("rule", "check", "severity", "title"):
+    for pack in packs:
+        t = Table(title=f"{pack.name} v{pack.model.version}: {escape(pack.model.title.en)}",
+                  title_justify="left")
+        for col in ("rule", "check", "severity", "basis", "title"):
             t.add_column(col)
         for r in pack.rules:
-            t.add_row(r.id, r.model.check, r.model.severity.value, r.model.title.en)
+            t.add_row(r.id, r.model.check, r.model.severity.value, r.model.basis,
+                      escape(r.model.title.en))
+        if not pack.rules:
+            t.add_row("-", "-", "-", "-", "no rules computable from exports yet")
         console.print(t)
+    t = Table(title="check types", title_justify="left")
+    t.add_column("check")
+    t.add_column("summary")
+    for ct in REGISTRY.values():
+        t.add_row(ct.name, escape(ct.summary))
+    console.print(t)
+
+
+def _find_rule(ident: str, packs: list[Pack]) -> tuple[Rule | None, list[str]]:
+    found: Rule | None = None
+    in_packs: list[str] = []
+    for pack in packs:
+        for r in pack.rules:
+            if r.id == ident:
+                found = found or r
+                in_packs.append(pack.name)
+    return found, in_packs
 
 
 @app.command("show")
-def show(ident: str = typer.Argument(..., help="A rule id or a check type name.")) -> None:
-    """Show a rule (with its pack, params, references) or a check type (docs and parameters)."""
-    console = out_console()
+def show(
+    ident: str = typer.Argument(..., help="A rule id or a check type name."),
+    fmt: str = FormatOpt,
+) -> None:
+    """Show a rule (packs, check, severity, params, references) or a check type (docs and
+    parameters)."""
+    _format(fmt)
     if ident in REGISTRY:
-        ct = REGISTRY[ident]
-        console.print(f"[bold]{ct.name}[/bold] (check type, version {ct.version})\n")
-        console.print(ct.doc)
-        t = Table(title="parameters")
-        for col in ("name", "type", "default", "description"):
-            t.add_column(col)
-        for name, f in ct.params.model_fields.items():
-            t.add_row(name, getattr(f.annotation, "__name__", str(f.annotation)),
-                      repr(f.default), f.description or "")
-        console.print(t)
+        _show_check(REGISTRY[ident], fmt)
         return
-    for pack_name in shipped_packs():
-        for r in load_pack(pack_name).rules:
-            if r.id == ident:
-                console.print(f"[bold]{r.id}[/bold] — {r.model.title.en} / {r.model.title.zh}")
-                console.print(f"pack: {r.pack}   check: {r.model.check}   severity: "
-                              f"{r.model.severity.value}   basis: {r.model.basis}")
-                console.print(f"params: {r.params.model_dump()}")
-                if r.model.note:
-                    console.print(f"note: {r.model.note}")
-                for ref in r.model.references:
-                    console.print(f"  - {ref.source} {ref.article} {ref.url}")
-                return
-    raise InputError(f"no rule or check type named {ident!r}; see 'mlm-audit rules list'")
+    packs = _packs()
+    rule, in_packs = _find_rule(ident, packs)
+    if rule is None:
+        names = sorted({r.id for p in packs for r in p.rules} | set(REGISTRY))
+        close = difflib.get_close_matches(ident, names, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise InputError(f"no rule or check type named {ident!r}{hint} "
+                         "(see 'mlm-audit rules list')")
+    if fmt == "json":
+        write_output(json.dumps(_rule_dict(rule, in_packs), ensure_ascii=False, indent=2)
+                     + "\n", None)
+        return
+    m = rule.model
+    console = out_console()
+    console.print(f"[bold]{rule.id}[/bold] — {escape(m.title.en)} / {escape(m.title.zh)}")
+    console.print(f"packs: {', '.join(in_packs)}")
+    console.print(f"check: {m.check}   severity: {m.severity.value}   basis: {m.basis}"
+                  + ("" if m.enabled else "   (disabled)"))
+    t = Table(title="params", title_justify="left")
+    t.add_column("name")
+    t.add_column("value")
+    for k, v in rule.params.model_dump().items():
+        t.add_row(k, escape(json.dumps(v, ensure_ascii=False)))
+    console.print(t)
+    if m.note:
+        console.print(f"note: {escape(m.note)}")
+    if m.references:
+        console.print("references:")
+    for ref in m.references:
+        parts = [p for p in (ref.source, ref.article, ref.url) if p]
+        console.print(f"  - {escape(' — '.join(parts))}")
+
+
+def _show_check(ct: CheckType, fmt: str) -> None:
+    if fmt == "json":
+        write_output(json.dumps(_check_dict(ct), ensure_ascii=False, indent=2) + "\n", None)
+        return
+    console = out_console()
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # tables readable in pipes and files
+    needs = ", ".join(ct.needs) if ct.needs else "agents only"
+    console.print(f"[bold]{ct.name}[/bold] (check type, version {ct.version}; reads: {needs})\n")
+    console.print(escape(ct.doc) + "\n", soft_wrap=True)
+    t = Table(title="parameters", title_justify="left")
+    for col in ("name", "type", "default", "bounds", "description"):
+        t.add_column(col)
+    for r in param_rows(ct.params):
+        t.add_row(*(escape(r[k]) for k in ("name", "type", "default", "bounds", "description")))
+    console.print(t)
 
 
 @app.command("lint")
-def lint(file: Path = typer.Argument(..., help="A rule-pack YAML file.")) -> None:
-    """Validate a rule pack: every error at once, with file:line."""
+def lint(file: Path = FileArg) -> None:
+    """Validate a rule pack: every error at once with file:line; exit 2 on errors."""
+    if not file.is_file():
+        raise InputError(f"{file}: pack file not found")
     try:
         pack = load_pack(str(file))
     except PackError as e:
-        raise InputError("\n".join(e.errors)) from None
-    out_console().print(f"{file}: ok ({len(pack.rules)} rules)")
+        for line in e.errors:
+            typer.echo(line)
+        n = len(e.errors)
+        typer.echo(f"{n} error{'s' if n != 1 else ''} in {file}")
+        raise typer.Exit(2) from None
+    typer.echo(f"{file}: ok ({len(pack.rules)} rules)")

@@ -93,6 +93,14 @@ def resolve_path(name_or_file: str) -> Path:
     )
 
 
+def _message(err: Any) -> str:
+    """Pydantic's message without its "Value error, " prefix (our validators say enough)."""
+    ctx = err.get("ctx") or {}
+    if err["type"] == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    return str(err["msg"])
+
+
 def _locate_validation(e: ValidationError, src: yamlsrc.Located, prefix: tuple[Any, ...]
                        ) -> list[str]:
     out = []
@@ -100,36 +108,83 @@ def _locate_validation(e: ValidationError, src: yamlsrc.Located, prefix: tuple[A
         loc = prefix + tuple(err["loc"])
         where = src.where(loc)
         dotted = ".".join(str(x) for x in loc) or "(top)"
-        msg = err["msg"]
         if err["type"] == "extra_forbidden" and len(loc) >= 1:
             out.append(f"{where}: unknown key {dotted!r}")
             continue
-        out.append(f"{where}: {dotted}: {msg}")
+        out.append(f"{where}: {dotted}: {_message(err)}")
     return out
 
 
-def validate_params(rule: RuleModel, src: yamlsrc.Located, path: tuple[Any, ...]
-                    ) -> tuple[CheckParams | None, list[str]]:
-    ct = REGISTRY.get(rule.check)
+def validate_params(rule: RuleModel | dict[str, Any], src: yamlsrc.Located,
+                    path: tuple[Any, ...]) -> tuple[CheckParams | None, list[str]]:
+    """Check name and params of one rule (a model, or the raw mapping of an invalid one)."""
+    check = rule.check if isinstance(rule, RuleModel) else rule.get("check")
+    raw = rule.params if isinstance(rule, RuleModel) else rule.get("params", {})
+    if not isinstance(check, str):
+        return None, []  # reported by the rule schema
+    ct = REGISTRY.get(check)
     if ct is None:
         return None, [
-            f"{src.where(path + ('check',))}: unknown check {rule.check!r}"
-            f"{suggest(rule.check, list(REGISTRY))}"
+            f"{src.where(path + ('check',))}: unknown check {check!r}"
+            f"{suggest(check, list(REGISTRY))} (see 'mlm-audit rules list')"
         ]
+    if not isinstance(raw, dict):
+        return None, []
     errors = []
     fields = list(ct.params.model_fields)
-    for key in rule.params:
+    for key in raw:
         if key not in ct.params.model_fields:
             errors.append(
-                f"{src.where(path + ('params', key))}: check {rule.check!r} has no parameter "
+                f"{src.where(path + ('params', key))}: check {check!r} has no parameter "
                 f"{key!r}{suggest(str(key), fields)} (parameters: {', '.join(fields)})"
             )
     if errors:
         return None, errors
     try:
-        return ct.params.model_validate(rule.params), []
+        return ct.params.model_validate(raw), []
     except ValidationError as e:
         return None, _locate_validation(e, src, path + ("params",))
+
+
+def _validate_rules(src: yamlsrc.Located, pack_name: str
+                    ) -> tuple[list[Rule], list[str]]:
+    """Every rule on its own, so one bad rule does not hide the errors of the others."""
+    data = src.data if isinstance(src.data, dict) else {}
+    raw_rules = data.get("rules", [])
+    if not isinstance(raw_rules, list):
+        return [], [f"{src.where(('rules',))}: rules must be a list of rules"]
+    rules: list[Rule] = []
+    errors: list[str] = []
+    seen_ids: dict[str, int] = {}
+    for i, raw in enumerate(raw_rules):
+        path: tuple[Any, ...] = ("rules", i)
+        if not isinstance(raw, dict):
+            errors.append(f"{src.where(path)}: a rule is a mapping with id, check, severity, "
+                          "title, params, references")
+            continue
+        rid = raw.get("id")
+        if isinstance(rid, str) and rid in seen_ids:
+            errors.append(f"{src.where(path + ('id',))}: duplicate rule id {rid!r} "
+                          f"(first at {src.where(('rules', seen_ids[rid], 'id'))})")
+            continue
+        if isinstance(rid, str):
+            seen_ids[rid] = i
+        model: RuleModel | None = None
+        try:
+            model = RuleModel.model_validate(raw)
+        except ValidationError as e:
+            errors.extend(_locate_validation(e, src, path))
+        params, errs = validate_params(model if model is not None else raw, src, path)
+        errors.extend(errs)
+        if model is not None and params is not None:
+            rules.append(Rule(pack_name, model, params))
+    return rules, errors
+
+
+def _line_of(error: str) -> tuple[str, int]:
+    file, _, rest = error.partition(":")
+    line = rest.split(":", 1)[0]
+    return (file, int(line)) if line.isdigit() else (file, 0)
 
 
 def load_pack(name_or_file: str, _seen: tuple[str, ...] = ()) -> Pack:
@@ -137,15 +192,23 @@ def load_pack(name_or_file: str, _seen: tuple[str, ...] = ()) -> Pack:
     raw = path.read_bytes()
     text = raw.decode("utf-8", errors="replace")
     src = yamlsrc.load(text, str(path))
-    errors = list(src.errors)
-    if not errors and not isinstance(src.data, dict):
-        errors.append(f"{path}:1: a pack is a mapping with keys pack, version, title, rules")
-    if errors:
+    errors = list(src.errors)  # duplicate keys: reported, and the rest is still checked
+    if not isinstance(src.data, dict):
+        if not errors:
+            errors.append(f"{path}:1: a pack is a mapping with keys pack, version, title, rules")
         raise PackError(errors)
+    top = {k: v for k, v in src.data.items() if k != "rules"}
+    model: PackModel | None = None
     try:
-        model = PackModel.model_validate(src.data)
+        model = PackModel.model_validate({**top, "rules": []})
     except ValidationError as e:
-        raise PackError(_locate_validation(e, src, ())) from None
+        errors.extend(_locate_validation(e, src, ()))
+    pack_name = model.pack if model is not None else str(top.get("pack", path.stem))
+    own, rule_errors = _validate_rules(src, pack_name)
+    errors.extend(rule_errors)
+    if errors or model is None:
+        raise PackError(sorted(errors, key=_line_of))
+    model = model.model_copy(update={"rules": [r.model for r in own]})
 
     rules: list[Rule] = []
     for parent in model.extends:
@@ -157,20 +220,9 @@ def load_pack(name_or_file: str, _seen: tuple[str, ...] = ()) -> Pack:
         except PackError as e:
             raise PackError([f"{src.where(('extends',))}: in pack {parent!r} extended here:"]
                             + e.errors) from None
-    seen_ids: dict[str, int] = {}
-    for i, rm in enumerate(model.rules):
-        if rm.id in seen_ids:
-            errors.append(f"{src.where(('rules', i, 'id'))}: duplicate rule id {rm.id!r} "
-                          f"(first at {src.where(('rules', seen_ids[rm.id], 'id'))})")
-            continue
-        seen_ids[rm.id] = i
-        params, errs = validate_params(rm, src, ("rules", i))
-        errors.extend(errs)
-        if params is not None:
-            rules = [r for r in rules if r.id != rm.id]  # a pack may redefine an inherited rule
-            rules.append(Rule(model.pack, rm, params))
-    if errors:
-        raise PackError(errors)
+    for rule in own:
+        rules = [r for r in rules if r.id != rule.id]  # a pack may redefine an inherited rule
+        rules.append(rule)
     return Pack(model, str(path), hashlib.sha256(raw).hexdigest(), tuple(rules))
 
 

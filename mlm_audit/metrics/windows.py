@@ -1,0 +1,177 @@
+"""Scans over orders and payouts: per-agent, per-period and per-payout tables.
+
+These group-bys are the part of an audit that grows with the data (billions of rows in the
+largest deployments) and that must also run on a distributed engine, so they live here,
+apart from the tree math: every function takes the network's columnar tables and returns
+a small polars table or a numpy array aligned with the dense agent index. Checks call
+these; they never scan orders or payouts inline.
+
+Periods are strings: ``YYYY-MM`` (month), ``YYYY-Qn`` (quarter), ``YYYY`` (year), ``all``;
+rows without a date fall in the period ``undated``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from mlm_audit.metrics.money import NET_AMOUNT
+from mlm_audit.schema import MINOR_UNITS
+
+if TYPE_CHECKING:
+    from mlm_audit.network import Network
+
+Window = Literal["month", "quarter", "year", "all"]
+UNDATED = "undated"
+GOODS_KINDS = ("retail", "self_purchase", "stock_up", "starter_kit", "return")
+ENTRY_ORDER_KINDS = ("starter_kit", "fee")
+
+
+def period_expr(ts: pl.Expr, window: Window) -> pl.Expr:
+    """The period label of a timestamp column (for small tables; scans group on
+    :func:`period_key` and label the groups afterwards)."""
+    return period_label(period_key(ts, window), window)
+
+
+def period_key(ts: pl.Expr, window: Window) -> pl.Expr:
+    """An integer period key: formatting dates row by row is the slow part of a scan."""
+    if window == "all":
+        return ts.is_null().cast(pl.Int32) * 0
+    year = ts.dt.year().cast(pl.Int32)
+    if window == "month":
+        key = year * 100 + ts.dt.month().cast(pl.Int32)
+    elif window == "quarter":
+        key = year * 10 + ts.dt.quarter().cast(pl.Int32)
+    else:
+        key = year
+    return key.fill_null(-1)
+
+
+def period_label(key: pl.Expr, window: Window) -> pl.Expr:
+    if window == "all":
+        return key.cast(pl.String).replace_strict({"0": "all"}, default="all")
+    if window == "month":
+        text = pl.format("{}-{}", key // 100, (key % 100).cast(pl.String).str.zfill(2))
+    elif window == "quarter":
+        text = pl.format("{}-Q{}", key // 10, key % 10)
+    else:
+        text = key.cast(pl.String)
+    return pl.when(key < 0).then(pl.lit(UNDATED)).otherwise(text)
+
+
+def _by_period(df: pl.DataFrame, keys: list[pl.Expr], ts: str, window: Window,
+               value: pl.Expr, name: str) -> pl.DataFrame:
+    out = df.group_by(*keys, period_key(pl.col(ts), window).alias("_k")).agg(value.alias(name))
+    return out.with_columns(period_label(pl.col("_k"), window).alias("period")).select(
+        *[k.meta.output_name() for k in keys], "period", name)
+
+
+def money_text(minor: int) -> str:
+    """Display form of a minor-unit amount: ``-1234.50`` (evidence carries both forms)."""
+    sign = "-" if minor < 0 else ""
+    major, cents = divmod(abs(int(minor)), MINOR_UNITS)
+    return f"{sign}{major:,}.{cents:02d}"
+
+
+def _orders_with_ext(net: Network) -> pl.DataFrame:
+    return net.orders.select(
+        "order_id", "buyer_idx", "seller_idx", "kind", "ordered_at", NET_AMOUNT,
+    ).with_columns(pl.Series("ext", net.order_is_external, dtype=pl.Boolean))
+
+
+def paid_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
+    """``idx, period, paid``: payouts received per agent and period (clawbacks netted)."""
+    p = net.payouts.filter(pl.col("recipient_idx") >= 0)
+    return _by_period(p, [pl.col("recipient_idx").alias("idx")], "paid_at", window,
+                      pl.col("amount").sum(), "paid")
+
+
+def ext_retail_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
+    """``idx, period, base``: RETAIL_EXT sales credited to each agent, net of returns."""
+    o = _orders_with_ext(net).filter(
+        (pl.col("seller_idx") >= 0) & pl.col("ext") & (pl.col("kind") == "retail"))
+    return _by_period(o, [pl.col("seller_idx").alias("idx")], "ordered_at", window,
+                      pl.col("net_amount").sum(), "base")
+
+
+def paid_by_period(net: Network, window: Window) -> pl.DataFrame:
+    """``period, paid``: all payouts per period."""
+    return _by_period(net.payouts, [], "paid_at", window, pl.col("amount").sum(), "paid")
+
+
+def company_base_by_period(
+    net: Network, window: Window, base: Literal["company_revenue", "supplied_to_salespeople"]
+) -> pl.DataFrame:
+    """``period, base``: goods revenue per period, net of returns (fees excluded).
+
+    ``company_revenue`` counts every goods order. ``supplied_to_salespeople`` counts goods
+    that reached the sales force: bought by a participant, or credited to an agent's code.
+    """
+    o = _orders_with_ext(net).filter(pl.col("kind").is_in(GOODS_KINDS))
+    if base == "supplied_to_salespeople":
+        o = o.filter(~pl.col("ext") | (pl.col("seller_idx") >= 0))
+    return _by_period(o, [], "ordered_at", window, pl.col("net_amount").sum(), "base")
+
+
+# Several checks attribute payouts to their source orders; the join over the two largest
+# tables is done once per network (keyed weakly, so a network's cache dies with it).
+_SOURCES: weakref.WeakKeyDictionary[Network, pl.DataFrame] = weakref.WeakKeyDictionary()
+
+
+def payout_sources(net: Network) -> pl.DataFrame:
+    """Per payout (row order kept): ``linked`` (its source order is known), ``src_ext_retail``
+    (that order is a retail sale to an external buyer) and ``src_kind``."""
+    cached = _SOURCES.get(net)
+    if cached is None:
+        cached = _SOURCES[net] = _payout_sources(net)
+    return cached
+
+
+def _payout_sources(net: Network) -> pl.DataFrame:
+    p = net.payouts.select("source_order_id").with_row_index("_i")
+    linked = p.filter(pl.col("source_order_id").is_not_null())
+    if linked.height:
+        o = _orders_with_ext(net).select(
+            pl.col("order_id").alias("source_order_id"),
+            (pl.col("ext") & (pl.col("kind") == "retail")).alias("src_ext_retail"),
+            pl.col("kind").alias("src_kind"),
+        )
+        hits = linked.join(o, on="source_order_id", how="inner")
+        if hits["_i"].n_unique() != hits.height:  # duplicate order ids (no preflight)
+            hits = hits.unique("_i", keep="first", maintain_order=True)
+        p = p.join(hits.drop("source_order_id"), on="_i", how="left", maintain_order="left")
+    else:
+        p = p.with_columns(pl.lit(None, pl.Boolean).alias("src_ext_retail"),
+                           pl.lit(None, pl.String).alias("src_kind"))
+    return p.select(
+        pl.col("src_kind").is_not_null().alias("linked"),
+        pl.col("src_ext_retail").fill_null(False),
+        pl.col("src_kind"),
+    )
+
+
+def recruit_pay_mask(net: Network) -> npt.NDArray[np.bool_]:
+    """RECRUIT_PAY rows (regulations.md §0): recruitment bonuses, and any payout whose
+    source order is a starter kit or a fee."""
+    if net.payouts.height == 0:
+        return np.zeros(0, dtype=bool)
+    src = payout_sources(net)
+    mask = (net.payouts["kind"] == "recruitment_bonus").fill_null(False) | src[
+        "src_kind"].is_in(ENTRY_ORDER_KINDS).fill_null(False)
+    return mask.to_numpy().astype(bool)
+
+
+def recruit_pay_by_agent(net: Network) -> npt.NDArray[np.int64]:
+    """RECRUIT_PAY received per agent (aligned with ``idx``)."""
+    out = np.zeros(net.n, dtype=np.int64)
+    if net.payouts.height == 0:
+        return out
+    rec = net.payouts["recipient_idx"].to_numpy()
+    amt = net.payouts["amount"].fill_null(0).to_numpy().astype(np.int64)
+    keep = recruit_pay_mask(net) & (rec >= 0)
+    np.add.at(out, rec[keep], amt[keep])
+    return out
