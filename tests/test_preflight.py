@@ -115,8 +115,8 @@ def test_audit_still_runs_on_what_is_sound(write_csv: WriteCsv, tmp_path: Path):
     write_csv("d/agents.csv", AGENT_HEADER, chain + cycle)
     prepared = pipeline.prepare(pipeline.Inputs(path=tmp_path / "d"))
     result = pipeline.audit(prepared, pipeline.load_packs([]))
-    assert [f.rule_id for f in result.findings] == ["BASE-DEPTH"]
-    assert result.findings[0].subject.id == "a0"
+    depth = [f for f in result.findings if f.rule_id == "BASE-DEPTH"]
+    assert [f.subject.id for f in depth] == ["a0"]  # the cycle forms no organization
     assert result.stats["unrooted"] == 2
     assert [i.code for i in result.data_issues] == ["sponsor_cycle"]
 
