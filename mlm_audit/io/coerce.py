@@ -64,8 +64,11 @@ def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series
     """
     dtype = df.schema[col]
     if dtype.is_integer():
-        val = df[col].cast(pl.Int64) * (1 if minor else MINOR_UNITS)
-        return val.alias(col), pl.Series(col, [False] * df.height)
+        limit = (2**63 - 1) // (1 if minor else MINOR_UNITS)
+        raw = df[col].cast(pl.Int64, strict=False)
+        fits = df[col].is_not_null() & raw.is_not_null() & raw.is_between(-limit, limit)
+        val = pl.select(pl.when(fits).then(raw * (1 if minor else MINOR_UNITS))).to_series()
+        return val.alias(col), (df[col].is_not_null() & ~fits).alias(col)
     s = df.select(as_text(col, dtype).alias("s"))
     if s.select(pl.col("s").str.contains(r"[^0-9.,+\-]").any()).item():
         # currency marks, spaces, full-width minus or accounting brackets: clean them first

@@ -143,3 +143,12 @@ def test_unknown_kinds_are_reported_and_defaulted(tmp_path: Path):
     assert issues[0].message == (
         "3 rows have a kind with no mapping (育成津贴 (2 rows), 神秘奖 (1 rows)); treated as "
         "'other'. Map them with 'kinds:' in a mapping file")
+
+
+def test_typed_integers_out_of_range_are_invalid_not_wrapped():
+    df = pl.DataFrame({"m": pl.Series([5, 2**62, None, 2**64 - 1], dtype=pl.UInt64)})
+    val, bad = coerce.money(df, "m", minor=False)
+    assert val.to_list() == [500, None, None, None]
+    assert bad.to_list() == [False, True, False, True]
+    val, bad = coerce.money(df, "m", minor=True)
+    assert val.to_list() == [5, 2**62, None, None]
