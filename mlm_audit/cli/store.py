@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -92,10 +93,12 @@ def history(
     if fmt == "json":
         write_output(json.dumps({"runs": runs}, ensure_ascii=False, indent=2) + "\n", None)
         return
-    t = Table(title=f"audit runs in {store_path(store_file)}")
-    for col in ("run", "started (UTC)", "verdict", "findings", "crit/high/med/low/info",
-                "waived", "agents", "packs"):
-        t.add_column(col, justify="left" if col in ("started (UTC)", "packs") else "right")
+    t = Table(title=f"audit runs in {store_path(store_file)}", box=box.SIMPLE_HEAD,
+              pad_edge=False)
+    for col in ("run", "started (UTC)", "verdict", "findings", "c/h/m/l/i", "waived",
+                "agents", "packs"):
+        t.add_column(col, justify="left" if col in ("started (UTC)", "packs", "verdict")
+                     else "right", no_wrap=col != "packs")
     for r in runs:
         sev = "/".join(str(r[k]) for k in ("critical", "high", "medium", "low", "info"))
         t.add_row(str(r["id"]), r["started_at"][:19].replace("T", " "), r["verdict"],
