@@ -108,12 +108,14 @@ def main() -> None:
     ap.add_argument("--agents", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--agent-findings", type=int, default=10_000)
+    ap.add_argument("--keep", type=Path, help="Keep the store here; reuse it if it exists.")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        db_path = work / "audit.db"
+        db_path = a.keep if a.keep is not None else work / "audit.db"
         t = time.perf_counter()
-        build(db_path, work, a.agents, a.runs, a.agent_findings)
+        if not db_path.exists():
+            build(db_path, work, a.agents, a.runs, a.agent_findings)
         build_s = time.perf_counter() - t
         size_mb = db_path.stat().st_size / 1e6
         db = store.open_store(db_path, create=False)

@@ -12,21 +12,32 @@ from typing import Any
 import sqlite_utils
 
 from mlm_audit import org_metrics, store
-from mlm_audit.model import StampedFinding
 
-_SIDE = ("SELECT * FROM findings WHERE run_id = ? AND fingerprint {op} "
-         "(SELECT fingerprint FROM findings WHERE run_id = ?)")
+_ONLY_IN = ("SELECT * FROM findings WHERE run_id = ? AND fingerprint NOT IN "
+            "(SELECT fingerprint FROM findings WHERE run_id = ?)")
+# unchanged findings: a join on the (run_id, fingerprint) key, brief columns only
+_BOTH = ("SELECT b.fingerprint, b.rule_id, b.severity, b.severity_rank, b.subject_kind, "
+         "b.subject_id, b.period, b.message, b.waived, a.severity AS severity_a, "
+         "a.waived AS waived_a FROM findings b JOIN findings a "
+         "ON a.run_id = ? AND a.fingerprint = b.fingerprint WHERE b.run_id = ?")
 
 
-def _findings(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[StampedFinding]:
-    return sorted((store.finding_from_row(r) for r in db.query(sql, params)),
-                  key=StampedFinding.sort_key)
-
-
-def _brief(f: StampedFinding) -> dict[str, Any]:
-    return {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "severity": f.severity.value,
-            "subject": f.subject.to_dict(), "period": f.period, "message": f.message,
-            "waived": f.waived}
+def _unchanged(db: sqlite_utils.Database, run_a: int, run_b: int) -> list[dict[str, Any]]:
+    rows = sorted(db.query(_BOTH, [run_a, run_b]), key=lambda r: (
+        -r["severity_rank"], r["rule_id"], r["subject_kind"], r["subject_id"],
+        r["period"] or ""))
+    out = []
+    for r in rows:
+        row = {"fingerprint": r["fingerprint"], "rule_id": r["rule_id"],
+               "severity": r["severity"],
+               "subject": {"kind": r["subject_kind"], "id": r["subject_id"]},
+               "period": r["period"], "message": r["message"], "waived": bool(r["waived"])}
+        if r["severity_a"] != r["severity"]:
+            row["severity_before"] = r["severity_a"]
+        if r["waived_a"] != r["waived"]:
+            row["waived_before"] = bool(r["waived_a"])
+        out.append(row)
+    return out
 
 
 def _run_meta(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
@@ -38,18 +49,9 @@ def _run_meta(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
 
 def diff(db: sqlite_utils.Database, run_a: int, run_b: int) -> dict[str, Any]:
     """Document describing how run ``run_b`` differs from the earlier ``run_a``."""
-    new = _findings(db, _SIDE.format(op="NOT IN"), [run_b, run_a])
-    resolved = _findings(db, _SIDE.format(op="NOT IN"), [run_a, run_b])
-    before = {f.fingerprint: f for f in _findings(db, _SIDE.format(op="IN"), [run_a, run_b])}
-    unchanged = []
-    for f in _findings(db, _SIDE.format(op="IN"), [run_b, run_a]):
-        row = _brief(f)
-        old = before[f.fingerprint]
-        if old.severity != f.severity:
-            row["severity_before"] = old.severity.value
-        if old.waived != f.waived:
-            row["waived_before"] = old.waived
-        unchanged.append(row)
+    new = store.findings_from_rows(db.query(_ONLY_IN, [run_b, run_a]))
+    resolved = store.findings_from_rows(db.query(_ONLY_IN, [run_a, run_b]))
+    unchanged = _unchanged(db, run_a, run_b)
     by_sev: dict[str, dict[str, int]] = {}
     for f in new:
         by_sev.setdefault(f.severity.value, {"new": 0, "resolved": 0})["new"] += 1

@@ -118,7 +118,8 @@ def open_store(path: Path, create: bool = True) -> sqlite_utils.Database:
     try:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S))
+        db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S),
+                                   execute_plugins=False)
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -243,22 +244,38 @@ def history(db: sqlite_utils.Database, limit: int | None = None) -> list[dict[st
     return out
 
 
-def finding_from_row(r: dict[str, Any]) -> StampedFinding:
-    return StampedFinding(
-        rule_id=r["rule_id"], check=r["check_name"], severity=Severity(r["severity"]),
-        title=json.loads(r["title"]), subject=Subject(r["subject_kind"], r["subject_id"]),
-        message=r["message"], evidence=json.loads(r["evidence"]),
-        references=[Reference(**x) for x in json.loads(r["refs"])],
-        fingerprint=r["fingerprint"], period=r["period"], waived=bool(r["waived"]),
-        waiver=json.loads(r["waiver"]) if r["waiver"] else None,
-    )
+def findings_from_rows(rows: Iterable[dict[str, Any]]) -> list[StampedFinding]:
+    """Rebuild findings, sorted as the engine sorts them.
+
+    Titles, references and waivers repeat across a rule's findings: each distinct JSON text
+    is parsed once and the value shared (renderers only read it).
+    """
+    cache: dict[str, Any] = {}
+
+    def shared(text: str) -> Any:
+        value = cache.get(text)
+        if value is None:
+            value = cache[text] = json.loads(text)
+        return value
+
+    out = []
+    for r in rows:
+        out.append(StampedFinding(
+            rule_id=r["rule_id"], check=r["check_name"], severity=Severity(r["severity"]),
+            title=shared(r["title"]), subject=Subject(r["subject_kind"], r["subject_id"]),
+            message=r["message"], evidence=json.loads(r["evidence"]),
+            references=[Reference(**x) for x in shared(r["refs"])],
+            fingerprint=r["fingerprint"], period=r["period"], waived=bool(r["waived"]),
+            waiver=shared(r["waiver"]) if r["waiver"] else None,
+        ))
+    out.sort(key=StampedFinding.sort_key)
+    return out
 
 
 def load_findings(db: sqlite_utils.Database, run_id: int, include_suppressed: bool = False
                   ) -> list[StampedFinding]:
     where = "run_id = ?" + ("" if include_suppressed else " AND suppressed = 0")
-    rows = db.query(f"SELECT * FROM findings WHERE {where}", [run_id])
-    return sorted((finding_from_row(r) for r in rows), key=StampedFinding.sort_key)
+    return findings_from_rows(db.query(f"SELECT * FROM findings WHERE {where}", [run_id]))
 
 
 def load_run(db: sqlite_utils.Database, run_id: int) -> AuditResult:
