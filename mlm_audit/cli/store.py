@@ -35,6 +35,20 @@ OutputOpt = typer.Option(None, "--output", "-o", help="Write here instead of std
 TOP = 20
 
 
+def dumps(doc: dict[str, Any]) -> str:
+    """JSON with one list item per line: readable and diffable, and written by the C encoder
+    (``indent=`` falls back to the pure-Python one, ~10x slower on 10k findings)."""
+    parts = []
+    for key, value in doc.items():
+        if isinstance(value, list) and value:
+            body = ",\n".join("    " + json.dumps(v, ensure_ascii=False) for v in value)
+            text = f"[\n{body}\n  ]"
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        parts.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
 def store_path(path: Path | None) -> Path:
     return path if path is not None else store.default_path()
 
@@ -91,7 +105,7 @@ def history(
     db = store.open_store(store_path(store_file), create=False)
     runs = store.history(db, limit)
     if fmt == "json":
-        write_output(json.dumps({"runs": runs}, ensure_ascii=False, indent=2) + "\n", None)
+        write_output(dumps({"runs": runs}), None)
         return
     t = Table(title=f"audit runs in {store_path(store_file)}", box=box.SIMPLE_HEAD,
               pad_edge=False)
@@ -147,7 +161,7 @@ def diff(
     db = store.open_store(store_path(store_file), create=False)
     doc = run_diff.diff(db, store.resolve_run(db, run_a), store.resolve_run(db, run_b))
     if fmt == "json":
-        write_output(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", output)
+        write_output(dumps(doc), output)
         return
     if output is None:
         _diff_text(doc, out_console())
