@@ -15,6 +15,10 @@ from mlm_audit import org_metrics, store
 
 _ONLY_IN = ("SELECT * FROM findings WHERE run_id = ? AND fingerprint NOT IN "
             "(SELECT fingerprint FROM findings WHERE run_id = ?)")
+_COUNT = ("SELECT severity, count(*) FROM findings WHERE run_id = ? AND fingerprint NOT IN "
+          "(SELECT fingerprint FROM findings WHERE run_id = ?) GROUP BY severity")
+# the engine's order (StampedFinding.sort_key), so a LIMIT keeps the most serious
+_ORDER = " ORDER BY severity_rank DESC, rule_id, subject_kind, subject_id, COALESCE(period, '')"
 # unchanged findings: a join on the (run_id, fingerprint) key, brief columns only
 _BOTH = ("SELECT b.fingerprint, b.rule_id, b.severity, b.severity_rank, b.subject_kind, "
          "b.subject_id, b.period, b.message, b.waived, a.severity AS severity_a, "
@@ -47,23 +51,35 @@ def _run_meta(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
     return dict(zip(keys, r, strict=True))
 
 
-def diff(db: sqlite_utils.Database, run_a: int, run_b: int) -> dict[str, Any]:
-    """Document describing how run ``run_b`` differs from the earlier ``run_a``."""
-    new = store.findings_from_rows(db.query(_ONLY_IN, [run_b, run_a]))
-    resolved = store.findings_from_rows(db.query(_ONLY_IN, [run_a, run_b]))
+def _side(db: sqlite_utils.Database, this: int, other: int, limit: int | None
+          ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    counts = {str(sev): int(n) for sev, n in db.execute(_COUNT, [this, other]).fetchall()}
+    sql, params = _ONLY_IN + _ORDER, [this, other]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [f.to_dict() for f in store.findings_from_rows(db.query(sql, params))], counts
+
+
+def diff(db: sqlite_utils.Database, run_a: int, run_b: int, limit: int | None = None
+         ) -> dict[str, Any]:
+    """Document describing how run ``run_b`` differs from the earlier ``run_a``.
+
+    ``limit`` keeps only the most serious new and resolved findings in the lists (the
+    summary still counts them all), for terminal output.
+    """
+    new, new_counts = _side(db, run_b, run_a, limit)
+    resolved, resolved_counts = _side(db, run_a, run_b, limit)
     unchanged = _unchanged(db, run_a, run_b)
-    by_sev: dict[str, dict[str, int]] = {}
-    for f in new:
-        by_sev.setdefault(f.severity.value, {"new": 0, "resolved": 0})["new"] += 1
-    for f in resolved:
-        by_sev.setdefault(f.severity.value, {"new": 0, "resolved": 0})["resolved"] += 1
+    by_sev = {sev: {"new": new_counts.get(sev, 0), "resolved": resolved_counts.get(sev, 0)}
+              for sev in sorted(set(new_counts) | set(resolved_counts))}
     return {
         "run_a": _run_meta(db, run_a),
         "run_b": _run_meta(db, run_b),
-        "summary": {"new": len(new), "resolved": len(resolved), "unchanged": len(unchanged),
-                    "by_severity": {k: by_sev[k] for k in sorted(by_sev)}},
-        "new": [f.to_dict() for f in new],
-        "resolved": [f.to_dict() for f in resolved],
+        "summary": {"new": sum(new_counts.values()), "resolved": sum(resolved_counts.values()),
+                    "unchanged": len(unchanged), "by_severity": by_sev},
+        "new": new,
+        "resolved": resolved,
         "unchanged": unchanged,
         "organizations": org_metrics.delta(store.org_rows(db, run_a), store.org_rows(db, run_b)),
     }

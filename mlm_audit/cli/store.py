@@ -162,7 +162,8 @@ def diff(
     """Findings new, resolved and unchanged between two runs; metric deltas per organization."""
     _fmt_check(fmt, ["text", "json"])
     db = store.open_store(store_path(store_file), create=False)
-    doc = run_diff.diff(db, store.resolve_run(db, run_a), store.resolve_run(db, run_b))
+    doc = run_diff.diff(db, store.resolve_run(db, run_a), store.resolve_run(db, run_b),
+                        limit=None if fmt == "json" else TOP)
     if fmt == "json":
         write_output(dumps(doc), output)
         return
@@ -187,8 +188,8 @@ def _diff_text(doc: dict[str, Any], console: Console) -> None:
         for f in doc[key][:TOP]:
             t.add_row(f["severity"], f["rule_id"], f"{f['subject']['kind']} {f['subject']['id']}",
                       f["message"])
-        if len(doc[key]) > TOP:
-            t.add_row("", "", "", f"… {len(doc[key]) - TOP} more (use --format json)")
+        if s[key] > TOP:
+            t.add_row("", "", "", f"… {s[key] - TOP} more (use --format json)")
         console.print(t)
     if doc["organizations"]:
         t = Table(title="organizations that changed")

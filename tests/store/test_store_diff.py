@@ -58,3 +58,17 @@ def test_diff_of_two_months(month1: Path, month2: Path, tmp_path: Path,
     assert run_cli(["diff", "1", "2", "--store", db]) == 0
     out = capsys.readouterr().out
     assert "2 new" in out and "1 resolved" in out and "organizations that changed" in out
+
+
+def test_diff_limit_keeps_the_most_serious_and_counts_all(month1: Path, month2: Path,
+                                                         tmp_path: Path) -> None:
+    from mlm_audit import run_diff, store
+
+    db_path = tmp_path / "audit.db"
+    assert run_cli(["audit", str(month1), "--store", str(db_path), "-f", "json"]) == 1
+    assert run_cli(["audit", str(month2), "--store", str(db_path), "-f", "json"]) == 1
+    db = store.open_store(db_path, create=False)
+    d = run_diff.diff(db, 1, 2, limit=1)
+    assert [(f["rule_id"], f["severity"]) for f in d["new"]] == [("BASE-ORG-30-3", "high")]
+    assert d["summary"]["new"] == 2 and d["summary"]["resolved"] == 1
+    assert d["new"] == run_diff.diff(db, 1, 2)["new"][:1]
