@@ -188,6 +188,11 @@ class AuditResult:
     stats: dict[str, Any]
     fail_on: Severity = Severity.high
     notes: list[str] = field(default_factory=list)
+    # Set only when a baseline was applied: findings known in the baseline, left out above.
+    suppressed_by_baseline: int | None = None
+    # Set only when a waiver file was given: one entry per waiver with its status
+    # (applied / expired / unused) and how many findings it matched.
+    waivers: list[dict[str, Any]] | None = None
 
     def counts_by_severity(self, include_waived: bool = False) -> dict[str, int]:
         counts = {s.value: 0 for s in reversed(list(Severity))}
@@ -203,7 +208,7 @@ class AuditResult:
         issue_counts = {lvl.value: 0 for lvl in reversed(list(IssueLevel))}
         for i in self.data_issues:
             issue_counts[i.level.value] += i.count
-        return {
+        out: dict[str, Any] = {
             "findings": len(self.findings),
             "waived": sum(1 for f in self.findings if f.waived),
             "by_severity": self.counts_by_severity(),
@@ -212,3 +217,10 @@ class AuditResult:
             "data_issues": issue_counts,
             "verdict": "fail" if self.failing() else "pass",
         }
+        if self.suppressed_by_baseline is not None:
+            out["suppressed_by_baseline"] = self.suppressed_by_baseline
+        if self.waivers is not None:
+            status = [w["status"] for w in self.waivers]
+            out["waivers"] = {k: status.count(k) for k in ("applied", "expired", "unused")}
+            out["waiver_status"] = self.waivers
+        return out

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from mlm_audit import engine, preflight
+from mlm_audit.checks import REGISTRY
 from mlm_audit.io import load_dataset
 from mlm_audit.model import AuditResult, DataIssue, InputInfo, Severity
 from mlm_audit.network import Network
 from mlm_audit.packs import Pack, apply_overrides, collect_rules, load_pack
+from mlm_audit.waivers import WaiverSet
 
 DEFAULT_PACKS = ("baseline",)
 
@@ -54,10 +57,27 @@ def audit(
     fail_on: Severity = Severity.high,
     waive: engine.Waive | None = None,
     step: Callable[[str], None] | None = None,
+    waivers: WaiverSet | None = None,
+    today: date | None = None,
 ) -> AuditResult:
+    """Run the packs. ``waivers`` are judged against ``today`` (injected: no clock here)."""
     rules = apply_overrides(collect_rules(list(packs)), list(sets))
-    return engine.run_audit(prepared.network, packs, rules, prepared.issues, prepared.inputs,
-                            fail_on, waive, step)
+    if waivers is not None:
+        if today is None:
+            raise ValueError("waivers need today's date to judge expiry")
+        ws, day = waivers, today
+        waive = lambda findings: ws.apply(findings, day)  # noqa: E731
+    result = engine.run_audit(prepared.network, packs, rules, prepared.issues, prepared.inputs,
+                              fail_on, waive, step)
+    if waivers is not None:
+        result.waivers = waivers.status()
+    return result
+
+
+def check_versions(packs: Sequence[Pack]) -> dict[str, int]:
+    """Version of every check type the packs use (recorded with each stored run)."""
+    names = {r.model.check for r in collect_rules(list(packs))}
+    return {n: REGISTRY[n].version for n in sorted(names) if n in REGISTRY}
 
 
 def validate_only(prepared: Prepared) -> AuditResult:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
 import typer
 
 from mlm_audit import pipeline
+from mlm_audit import waivers as waivers_mod
+from mlm_audit.cli import store as store_cmd
 from mlm_audit.cli.common import out_console, parse_severity, progress, write_output
 from mlm_audit.model import AuditResult, InputError, IssueLevel
 from mlm_audit.reports import RENDERERS
@@ -74,14 +77,23 @@ def audit(
     output: Path | None = OutputOpt,
     lang: str = typer.Option("en", "--lang", help="Language of human-readable output: en, zh."),
     strict: bool = StrictOpt,
+    store: Path | None = store_cmd.StoreOpt,
+    no_store: bool = store_cmd.NoStoreOpt,
+    waivers: Path | None = store_cmd.WaiversOpt,
+    baseline: str | None = store_cmd.BaselineOpt,
+    write_baseline: Path | None = store_cmd.WriteBaselineOpt,
 ) -> int:
-    """Load, preflight, run rule packs, report. The main job."""
+    """Load, preflight, run rule packs, report, record. The main job."""
     threshold = parse_severity(fail_on)
     inputs = _inputs(path, agents, orders, payouts, mapping, map_)
     packs = pipeline.load_packs(pack)
+    waiver_set = waivers_mod.load(waivers) if waivers is not None else None
     with progress() as step:
         prepared = pipeline.prepare(inputs, step)
-        result = pipeline.audit(prepared, packs, set_, threshold, step=step)
+        result = pipeline.audit(prepared, packs, set_, threshold, step=step,
+                                waivers=waiver_set, today=date.today())
+    store_cmd.finish_audit(result, prepared, packs, store_file=store, no_store=no_store,
+                           baseline=baseline, write_baseline=write_baseline)
     _emit(result, fmt, output, lang)
     strict_code = _strict_exit(result, strict)
     if strict_code is not None:
@@ -124,7 +136,8 @@ def demo(
     data = sample_data_dir() / "wechat_shop"
     return audit(path=data, agents=None, orders=None, payouts=None, mapping=None, map_=[],
                  pack=[], set_=[], fail_on="high", fmt=fmt, output=output, lang=lang,
-                 strict=False)
+                 strict=False, store=None, no_store=True, waivers=None, baseline=None,
+                 write_baseline=None)
 
 
 def register(app: typer.Typer) -> None:

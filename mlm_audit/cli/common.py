@@ -16,6 +16,7 @@ from mlm_audit.model import InputError, Severity
 @dataclass
 class _State:
     debug: bool = False
+    argv: list[str] | None = None  # the command line as given, recorded with stored runs
 
 
 STATE = _State()

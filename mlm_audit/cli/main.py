@@ -15,6 +15,7 @@ from mlm_audit import __version__
 from mlm_audit.cli import audit as audit_cmd
 from mlm_audit.cli import generate as generate_cmd
 from mlm_audit.cli import rules as rules_cmd
+from mlm_audit.cli import store as store_cmd
 from mlm_audit.cli.common import STATE, err_console
 from mlm_audit.model import InputError
 
@@ -50,6 +51,7 @@ def main(
 audit_cmd.register(app)
 app.add_typer(rules_cmd.app, name="rules")
 generate_cmd.register(app)
+store_cmd.register(app)
 
 
 Classes = tuple[type[BaseException], ...]
@@ -78,6 +80,7 @@ def run_cli(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code, mapping exceptions to the documented codes."""
     from rich.markup import escape
 
+    STATE.argv = list(argv) if argv is not None else sys.argv[1:]
     usage, exits, aborts = _click_classes()
     try:
         rv = app(args=argv, prog_name="mlm-audit", standalone_mode=False)
