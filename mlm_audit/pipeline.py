@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlm_audit import engine, preflight
+from mlm_audit import engine, preflight, report_data
 from mlm_audit.io import load_dataset
 from mlm_audit.model import AuditResult, DataIssue, InputInfo, Severity
 from mlm_audit.network import Network
@@ -54,9 +54,11 @@ def audit(
     step: Callable[[str], None] | None = None,
 ) -> AuditResult:
     rules = apply_overrides(collect_rules(list(packs)), list(sets))
-    return engine.run_audit(prepared.network, packs, rules, prepared.issues, prepared.inputs,
-                            fail_on, waive, step)
+    result = engine.run_audit(prepared.network, packs, rules, prepared.issues, prepared.inputs,
+                              fail_on, waive, step)
+    return report_data.attach(result, prepared.network, rules)
 
 
 def validate_only(prepared: Prepared) -> AuditResult:
-    return engine.run_audit(prepared.network, [], [], prepared.issues, prepared.inputs)
+    result = engine.run_audit(prepared.network, [], [], prepared.issues, prepared.inputs)
+    return report_data.attach(result, prepared.network)
