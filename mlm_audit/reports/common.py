@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -99,3 +100,11 @@ def rule_meta(result: AuditResult) -> dict[str, dict[str, Any]]:
 
 def subject_text(f: StampedFinding, lang: str) -> str:
     return f"{i18n.t(lang, 'subject.' + f.subject.kind)} {f.subject.id}"
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """Text allowed in XML 1.0 (control characters dropped); ElementTree escapes the rest."""
+    return _XML_BAD.sub("", str(value))
