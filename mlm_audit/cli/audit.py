@@ -7,13 +7,10 @@ from pathlib import Path
 
 import typer
 
-from mlm_audit import pipeline
-from mlm_audit.cli.common import out_console, parse_severity, progress, write_output
+from mlm_audit import evidence, pipeline
+from mlm_audit.cli import output as out
+from mlm_audit.cli.common import parse_severity, progress
 from mlm_audit.model import AuditResult, InputError, IssueLevel
-from mlm_audit.reports import RENDERERS
-from mlm_audit.reports import text as text_report
-
-FORMATS = ["text", *RENDERERS]
 
 PathArg = typer.Argument(None, help="Directory with agents.*, orders.*, payouts.*; or an agents "
                                     "file.", show_default=False)
@@ -21,8 +18,6 @@ AgentsOpt = typer.Option(None, "--agents", help="Agents file (CSV/TSV/XLSX/JSON/
 OrdersOpt = typer.Option(None, "--orders", help="Orders file (optional).")
 PayoutsOpt = typer.Option(None, "--payouts", help="Payouts file (optional).")
 MappingOpt = typer.Option(None, "--mapping", help="YAML mapping of file headers to columns.")
-FormatOpt = typer.Option("text", "--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")
-OutputOpt = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.")
 StrictOpt = typer.Option(False, "--strict", help="Exit 2 when preflight finds error-level issues.")
 
 
@@ -31,21 +26,6 @@ def _inputs(path: Path | None, agents: Path | None, orders: Path | None,
     if path is None and agents is None:
         raise InputError("give a data directory (mlm-audit audit DIR) or --agents FILE")
     return pipeline.Inputs(path, agents, orders, payouts, mapping)
-
-
-def _emit(result: AuditResult, fmt: str, output: Path | None, lang: str) -> None:
-    if fmt not in FORMATS:
-        raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    if fmt == "text":
-        if output is not None:
-            from rich.console import Console
-
-            with output.open("w", encoding="utf-8") as fh:
-                text_report.render(Console(file=fh, width=120), result, lang)
-        else:
-            text_report.render(out_console(), result, lang)
-        return
-    write_output(RENDERERS[fmt](result, lang=lang), output)
 
 
 def _strict_exit(result: AuditResult, strict: bool) -> int | None:
@@ -66,19 +46,26 @@ def audit(
                                    "RULE.param=value (repeatable)."),
     fail_on: str = typer.Option("high", "--fail-on", help="Exit 1 when a finding is at or above "
                                 "this severity: info, low, medium, high, critical."),
-    fmt: str = FormatOpt,
-    output: Path | None = OutputOpt,
-    lang: str = typer.Option("en", "--lang", help="Language of human-readable output: en, zh."),
+    fmt: list[str] = out.FormatsOpt,
+    output: list[Path] = out.OutputsOpt,
+    lang: str = out.LangOpt,
     strict: bool = StrictOpt,
+    bundle: Path | None = out.BundleOpt,
 ) -> int:
     """Load, preflight, run rule packs, report. The main job."""
     threshold = parse_severity(fail_on)
     inputs = _inputs(path, agents, orders, payouts, mapping)
+    targets = out.plan(fmt, output)
     packs = pipeline.load_packs(pack)
     with progress() as step:
         prepared = pipeline.prepare(inputs, step)
         result = pipeline.audit(prepared, packs, set_, threshold, step=step)
-    _emit(result, fmt, output, lang)
+    now = out.clock()
+    written = out.emit(result, targets, lang, now)
+    if bundle is not None:
+        given = {k: str(v) if v is not None else None for k, v in vars(inputs).items()}
+        rec = evidence.Recorded([], given, list(pack), list(set_), threshold.value, lang, written)
+        out.write_bundle(bundle, result, packs, rec, now)
     strict_code = _strict_exit(result, strict)
     if strict_code is not None:
         return strict_code
@@ -91,15 +78,17 @@ def validate(
     orders: Path | None = OrdersOpt,
     payouts: Path | None = PayoutsOpt,
     mapping: Path | None = MappingOpt,
-    fmt: str = FormatOpt,
-    output: Path | None = OutputOpt,
+    fmt: list[str] = out.FormatsOpt,
+    output: list[Path] = out.OutputsOpt,
     strict: bool = StrictOpt,
+    lang: str = out.LangOpt,
 ) -> int:
     """Load and preflight only: data-quality report, no rules."""
     inputs = _inputs(path, agents, orders, payouts, mapping)
+    targets = out.plan(fmt, output)
     with progress() as step:
         result = pipeline.validate_only(pipeline.prepare(inputs, step))
-    _emit(result, fmt, output, "en")
+    out.emit(result, targets, lang, out.clock())
     return _strict_exit(result, strict) or 0
 
 
@@ -111,14 +100,16 @@ def sample_data_dir() -> Path:
 
 
 def demo(
-    fmt: str = FormatOpt,
-    output: Path | None = OutputOpt,
-    lang: str = typer.Option("en", "--lang", help="en or zh."),
+    fmt: list[str] = out.FormatsOpt,
+    output: list[Path] = out.OutputsOpt,
+    lang: str = out.LangOpt,
+    bundle: Path | None = out.BundleOpt,
 ) -> int:
     """Audit the bundled sample WeChat-shop export with the baseline pack."""
     data = sample_data_dir() / "wechat_shop"
     return audit(path=data, agents=None, orders=None, payouts=None, mapping=None, pack=[],
-                 set_=[], fail_on="high", fmt=fmt, output=output, lang=lang, strict=False)
+                 set_=[], fail_on="high", fmt=fmt, output=output, lang=lang, strict=False,
+                 bundle=bundle)
 
 
 def register(app: typer.Typer) -> None:

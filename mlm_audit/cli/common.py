@@ -16,6 +16,7 @@ from mlm_audit.model import InputError, Severity
 @dataclass
 class _State:
     debug: bool = False
+    argv: tuple[str, ...] = ()  # the command line, recorded in evidence bundles
 
 
 STATE = _State()

@@ -15,6 +15,7 @@ from mlm_audit import __version__
 from mlm_audit.cli import audit as audit_cmd
 from mlm_audit.cli import generate as generate_cmd
 from mlm_audit.cli import rules as rules_cmd
+from mlm_audit.cli import verify as verify_cmd
 from mlm_audit.cli.common import STATE, err_console
 from mlm_audit.model import InputError
 
@@ -50,6 +51,7 @@ def main(
 audit_cmd.register(app)
 app.add_typer(rules_cmd.app, name="rules")
 generate_cmd.register(app)
+verify_cmd.register(app)
 
 
 def run_cli(argv: list[str] | None = None) -> int:
@@ -57,6 +59,7 @@ def run_cli(argv: list[str] | None = None) -> int:
     import click
     from rich.markup import escape
 
+    STATE.argv = ("mlm-audit", *(sys.argv[1:] if argv is None else argv))
     try:
         rv = app(args=argv, prog_name="mlm-audit", standalone_mode=False)
     except InputError as e:
