@@ -4,6 +4,7 @@ and ids crafted to break HTML, Markdown, CSV and XML if anything is left unescap
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import polars as pl
 
@@ -16,6 +17,7 @@ MD_NAME = "**bold** [link](javascript:alert(1)) | `tick` # h"
 FORMULA_ID = '=HYPERLINK("http://evil.example","click")'
 FORMULA_NAME = "@SUM(1+1)"
 FEE = 9_900  # 99.00 in minor units
+PACK = Path(__file__).parent / "sample_pack.yaml"
 
 
 def _agents() -> pl.DataFrame:
@@ -84,9 +86,9 @@ def sample_result() -> AuditResult:
     ]
     net, issues = preflight.run(ds)
     prepared = pipeline.Prepared(net, issues, ds.inputs)
-    packs = pipeline.load_packs(["baseline"])
+    packs = pipeline.load_packs([str(PACK)])
     result = pipeline.audit(prepared, packs)
     # pack paths are absolute on the machine that runs the test; golden files need them fixed
     for p in result.packs:
-        p["path"] = "rules/baseline.yaml"
+        p["path"] = "tests/reports/sample_pack.yaml"
     return result
