@@ -15,13 +15,13 @@ from mlm_audit import evidence
 from mlm_audit.cli.common import err_console, out_console
 from mlm_audit.model import InputError
 
+BundleArg = typer.Argument(..., help="An evidence bundle written by 'audit --bundle'.")
+DataOpt = typer.Option(
+    None, "--data", help="The audited data (a directory holding the recorded input files, or "
+    "one input file): their sha256 are checked and the audit is run again from them.")
 
-def verify(
-    bundle: Path = typer.Argument(..., help="An evidence bundle written by 'audit --bundle'."),
-    data: Path | None = typer.Option(
-        None, "--data", help="The audited data (a directory holding the recorded input files, "
-        "or one input file): their sha256 are checked and the audit is run again from them."),
-) -> int:
+
+def verify(bundle: Path = BundleArg, data: Path | None = DataOpt) -> int:
     """Re-check an evidence bundle: hashes of every file, and optionally a re-run."""
     try:
         v = evidence.verify(bundle, data)

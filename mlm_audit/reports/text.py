@@ -38,7 +38,7 @@ def _levels(result: AuditResult, lang: str) -> Table | None:
     hist.add_column("")
     peak = max(r["agents"] for r in rows)
     for r in rows[:30]:
-        cells = [Text(r["level"]), f"{r['agents']:,}", f"{r['paying']:,}"]
+        cells: list[Text | str] = [Text(r["level"]), f"{r['agents']:,}", f"{r['paying']:,}"]
         if money:
             cells += [common.money(r["entry"], per), common.money(r["payouts"], per)]
         cells.append("█" * max(1, round(30 * r["agents"] / peak)))
