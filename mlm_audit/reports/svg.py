@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH = 530
+WIDTH = 500
 ROW_H = 20
 FONT = 12
 
@@ -95,7 +95,7 @@ def columns(bars: Sequence[Bar], title: str) -> str:
     height, top, bottom = 220, 18, 44
     n = max(1, len(bars))
     slot = (WIDTH - 20) / n
-    w = max(2.0, slot * 0.7)
+    w = min(56.0, max(2.0, slot * 0.7))
     peak = max((b.value for b in bars), default=0)
     span = height - top - bottom
     body = [f'<line x1="10" y1="{height - bottom}" x2="{WIDTH - 10}" y2="{height - bottom}" '
