@@ -16,6 +16,7 @@ SCRIPT_NAME = "<script>alert('x')</script>"
 MD_NAME = "**bold** [link](javascript:alert(1)) | `tick` # h"
 FORMULA_ID = '=HYPERLINK("http://evil.example","click")'
 FORMULA_NAME = "@SUM(1+1)"
+ORPHAN_SPONSOR = "ghost<img src=x onerror=alert(1)>"
 FEE = 9_900  # 99.00 in minor units
 PACK = Path(__file__).parent / "sample_pack.yaml"
 
@@ -31,12 +32,13 @@ def _agents() -> pl.DataFrame:
     rows.append(("D1", "C111", MD_NAME))
     rows.append((FORMULA_ID, "D1", FORMULA_NAME))
     rows += [("R2", None, "small shop"), ("S1", "R2", "shop 1"), ("S2", "R2", "shop 2")]
+    rows.append(("O1", ORPHAN_SPONSOR, "orphan"))  # a data issue whose message carries HTML
     return pl.DataFrame(
         {
             "agent_id": [r[0] for r in rows],
             "sponsor_id": [r[1] for r in rows],
             "name": [r[2] for r in rows],
-            "fees_paid": [0 if r[0] in ("R1", "R2", "S1", "S2") else FEE for r in rows],
+            "fees_paid": [0 if r[0] in ("R1", "R2", "S1", "S2", "O1") else FEE for r in rows],
         }
     )
 

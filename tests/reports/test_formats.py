@@ -126,3 +126,32 @@ def test_xml_formats_drop_control_characters(sample: AuditResult) -> None:
     tampered = replace(sample, tables=bad)
     g = nx.read_graphml(io.StringIO(RENDERERS["graphml"](tampered)))
     assert g.nodes["R1"]["name"] == "bell"
+
+
+def test_data_issue_messages_are_escaped(sample: AuditResult) -> None:
+    from tests.reports.sample import ORPHAN_SPONSOR
+
+    assert any(ORPHAN_SPONSOR in i.message for i in sample.data_issues)
+    html = RENDERERS["html"](sample)
+    md = RENDERERS["md"](sample)
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in md
+
+
+def test_long_lists_are_capped_with_a_count(sample: AuditResult) -> None:
+    from dataclasses import replace
+
+    from mlm_audit.model import Subject
+    from mlm_audit.reports import common
+
+    many = [replace(sample.findings[1], subject=Subject("organization", f"R{i:04d}"),
+                    fingerprint=f"fp{i:04d}", evidence={**sample.findings[1].evidence,
+                                                        "chain": [f"x{k}" for k in range(500)]})
+            for i in range(common.FINDINGS_SHOWN + 50)]
+    big = replace(sample, findings=many)
+    html = RENDERERS["html"](big)
+    assert html.count('<article class="finding') == common.FINDINGS_SHOWN
+    assert "50 more findings not shown" in html
+    assert "493 levels not shown" in html  # 500-agent chains keep 3 at the top and 4 below
+    assert "50 more findings not shown" in RENDERERS["md"](big)
+    assert len(html) < 2_000_000

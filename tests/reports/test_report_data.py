@@ -12,7 +12,7 @@ from mlm_audit.schema import Dataset
 
 def test_levels_match_a_naive_sum(sample: AuditResult) -> None:
     levels = sample.tables["levels"]
-    assert [r["agents"] for r in levels] == [2, 7, 15, 30, 1, 1]
+    assert [r["agents"] for r in levels] == [3, 7, 15, 30, 1, 1]
     assert sum(r["entry"] for r in levels) == 52 * 9_900
     assert sum(r["payouts"] for r in levels) == sample.tables["income"]["payouts_total"]
     assert levels[0]["payouts"] == 150_000 + 60_000 + 2_000
@@ -20,11 +20,11 @@ def test_levels_match_a_naive_sum(sample: AuditResult) -> None:
 
 def test_income_distribution(sample: AuditResult) -> None:
     inc = sample.tables["income"]
-    assert inc["agents"] == 56
-    assert inc["losing"] == 50 and inc["share_net_loss"] == round(50 / 56, 4)
+    assert inc["agents"] == 57
+    assert inc["losing"] == 50 and inc["share_net_loss"] == round(50 / 57, 4)
     assert inc["top1_agents"] == 1 and inc["top1_payouts"] == 210_000
     assert inc["median"] == -9_900
-    assert sum(b["count"] for b in inc["buckets"]) == 56
+    assert sum(b["count"] for b in inc["buckets"]) == 57
 
 
 def test_log_buckets_cover_every_value() -> None:
