@@ -13,7 +13,7 @@ from mlm_audit.reports import common
 LIST_SHOWN = 30  # items shown of a list or map in a finding's evidence
 
 
-def _table(head: list[str], rows: list[list[str]], num: set[int] | None = None,
+def table(head: list[str], rows: list[list[str]], num: set[int] | None = None,
            row_cls: list[str] | None = None) -> str:
     num = num or set()
     th = "".join(f'<th{" class=num" if i in num else ""}>{E(h)}</th>' for i, h in enumerate(head))
@@ -87,7 +87,7 @@ def finding_card(f: StampedFinding, rule: dict[str, Any], names: dict[str, str],
         if key != "chain" and isinstance(value, dict | list):
             rows.append([E(i18n.evidence_label(key, lang)), _collection(value)])
             row_cls.append("")
-    fig_table = _table([i18n.t(lang, "col.figure"), i18n.t(lang, "col.value")], rows,
+    fig_table = table([i18n.t(lang, "col.figure"), i18n.t(lang, "col.value")], rows,
                        row_cls=row_cls)
     chain = common.chain_of(f)
     tree = (f"<h4>{E(i18n.t(lang, 'finding.chain'))}</h4>{chain_tree(chain, names, lang)}"
@@ -117,7 +117,13 @@ def findings_section(result: AuditResult, lang: str) -> str:
     names = {a["agent_id"]: a["name"] for a in result.tables.get("evidence_agents", [])
              if a.get("name")}
     shown = result.findings[:common.FINDINGS_SHOWN]
-    cards = [finding_card(f, meta.get(f.rule_id, {}), names, lang) for f in shown]
+    index = [[f'<span class="sev {f.severity.value}">{E(i18n.severity(f.severity.value, lang))}'
+              f"</span>", f'<a href="#f-{E(f.fingerprint)}"><code>{E(f.rule_id)}</code></a>',
+              E(common.subject_text(f, lang)), E(i18n.finding_message(f, lang))]
+             for f in shown]
+    head = [i18n.t(lang, k) for k in ("col.severity", "col.rule", "col.subject", "col.message")]
+    cards = [table(head, index)]
+    cards += [finding_card(f, meta.get(f.rule_id, {}), names, lang) for f in shown]
     rest = len(result.findings) - len(shown)
     if rest > 0:
         cards.append(f'<p class="muted">{E(i18n.t(lang, "finding.more", count=f"{rest:,}"))}</p>')
@@ -132,7 +138,7 @@ def issues_section(result: AuditResult, lang: str) -> str:
              f"<code>{E(i.location())}</code>", f"{i.count:,}", E(i.message)] for i in shown]
     head = [i18n.t(lang, k) for k in ("col.severity", "col.code", "col.where", "col.count",
                                       "col.message")]
-    out = _table(head, rows, num={3})
+    out = table(head, rows, num={3})
     rest = len(result.data_issues) - len(shown)
     if rest > 0:
         out += f'<p class="muted">{E(i18n.t(lang, "issues.more", count=f"{rest:,}"))}</p>'
@@ -148,5 +154,5 @@ def inputs_section(result: AuditResult, lang: str) -> str:
               f"<code>{E(str(p.get('path', '')))}</code>",
               f'<code class="mono">{E(str(p.get("sha256", "")))}</code>'] for p in result.packs]
     phead = [i18n.t(lang, k) for k in ("col.pack", "col.version", "col.path", "col.sha256")]
-    return (_table(head, rows, num={2}) + f"<h3>{E(i18n.t(lang, 'section.packs'))}</h3>"
-            + _table(phead, packs))
+    return (table(head, rows, num={2}) + f"<h3>{E(i18n.t(lang, 'section.packs'))}</h3>"
+            + table(phead, packs))

@@ -13,10 +13,10 @@ from mlm_audit import i18n
 from mlm_audit.model import AuditResult
 from mlm_audit.reports import common, svg
 from mlm_audit.reports.html_findings import (
-    _table,
     findings_section,
     inputs_section,
     issues_section,
+    table,
 )
 
 
@@ -49,8 +49,8 @@ def summary_section(result: AuditResult, lang: str) -> str:
                 f'{E(i18n.t(lang, "verdict." + pv.verdict))}</span>'
         rows.append([E(pv.pack), E(pv.version), str(pv.rules),
                      *[str(pv.counts[x]) for x in sevs], badge])
-    table = _table(head, rows, num={2, 3, 4, 5, 6, 7}) if rows else ""
-    return f'<p><span class="verdict {verdict}">{E(line)}</span></p>{table}'
+    packs = table(head, rows, num={2, 3, 4, 5, 6, 7}) if rows else ""
+    return f'<p><span class="verdict {verdict}">{E(line)}</span></p>{packs}'
 
 
 def network_section(result: AuditResult, lang: str) -> str:
@@ -83,7 +83,7 @@ def pyramid_section(result: AuditResult, lang: str) -> str:
                   common.money(r["entry"], per), common.money(r["payouts"], per),
                   common.money(r["net"], per), f"{r['losing']:,}"] for r in levels]
     return (f'<div class="charts">{"".join(charts)}</div>'
-            + _table(head, rows_html, num={1, 2, 3, 4, 5, 6}))
+            + table(head, rows_html, num={1, 2, 3, 4, 5, 6}))
 
 
 def _figure(chart: str, caption: str) -> str:
@@ -126,7 +126,7 @@ def income_section(result: AuditResult, lang: str) -> str:
     pct_rows = [[f"p{k}", common.money(v, per)] for k, v in inc.get("percentiles", {}).items()]
     chart = _figure(svg.columns(_buckets(inc.get("buckets", [])), i18n.t(lang, "chart.income")),
                     i18n.t(lang, "chart.income"))
-    pct_table = _table([i18n.t(lang, "income.percentiles"), i18n.t(lang, "col.net")], pct_rows,
+    pct_table = table([i18n.t(lang, "income.percentiles"), i18n.t(lang, "col.net")], pct_rows,
                        num={1})
     return (f'<div class="cards">{"".join(cards)}</div>'
             f'<div class="charts">{chart}<div>{pct_table}</div></div>')
