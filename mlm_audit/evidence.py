@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mlm_audit import i18n
+from mlm_audit.io.readers import sha256_file
 from mlm_audit.model import AuditResult
 from mlm_audit.packs import Pack
 from mlm_audit.reports import RENDERERS, common
@@ -48,14 +49,6 @@ class BundleError(Exception):
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass
@@ -116,7 +109,7 @@ def build(result: AuditResult, packs: Sequence[Pack], rec: Recorded,
         "packs": pack_list,
         "files": [{"path": n, "sha256": sha256(d), "bytes": len(d)}
                   for n, d in sorted(members.items())],
-        "outputs": [{"path": str(p), "sha256": file_sha256(p)} for p in rec.outputs
+        "outputs": [{"path": str(p), "sha256": sha256_file(p)} for p in rec.outputs
                     if p.is_file()],
         "summary": result.summary(),
     }
@@ -207,7 +200,7 @@ def check_hashes(zf: zipfile.ZipFile, v: Verification) -> None:
         p = Path(out["path"])
         if not p.is_file():
             continue
-        if file_sha256(p) != out["sha256"]:
+        if sha256_file(p) != out["sha256"]:
             v.differences.append(f"{p}: sha256 differs from the manifest's {out['sha256']}")
         else:
             v.checked.append(str(p))
@@ -234,7 +227,7 @@ def locate_inputs(manifest: dict[str, Any], data: Path, v: Verification) -> dict
         if not candidate.is_file():
             v.differences.append(f"input {rec['table']} ({name}): not found in {data}")
             continue
-        digest = file_sha256(candidate)
+        digest = sha256_file(candidate)
         if digest != rec["sha256"]:
             v.differences.append(f"input {rec['table']}: {candidate} sha256 {digest} differs "
                                  f"from the recorded {rec['sha256']}")

@@ -94,6 +94,12 @@ def pack_verdicts(result: AuditResult) -> list[PackVerdict]:
     return out
 
 
+def agent_names(result: AuditResult) -> dict[str, str]:
+    """Names of the agents in the evidence subgraph, for chains that list ids only."""
+    return {a["agent_id"]: a["name"] for a in result.tables.get("evidence_agents", [])
+            if a.get("name")}
+
+
 def rule_meta(result: AuditResult) -> dict[str, dict[str, Any]]:
     return {r["id"]: r for r in result.rules}
 

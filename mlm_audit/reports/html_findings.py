@@ -114,8 +114,7 @@ def findings_section(result: AuditResult, lang: str) -> str:
     if not result.findings:
         return f"<p>{E(i18n.t(lang, 'finding.none'))}</p>"
     meta = common.rule_meta(result)
-    names = {a["agent_id"]: a["name"] for a in result.tables.get("evidence_agents", [])
-             if a.get("name")}
+    names = common.agent_names(result)
     shown = result.findings[:common.FINDINGS_SHOWN]
     index = [[f'<span class="sev {f.severity.value}">{E(i18n.severity(f.severity.value, lang))}'
               f"</span>", f'<a href="#f-{E(f.fingerprint)}"><code>{E(f.rule_id)}</code></a>',

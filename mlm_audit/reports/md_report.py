@@ -145,8 +145,7 @@ def render(result: AuditResult, lang: str = "en", now: datetime | None = None,
     if not result.findings:
         out += [md(t(lang, "finding.none")), ""]
     meta = common.rule_meta(result)
-    names = {a["agent_id"]: a["name"] for a in result.tables.get("evidence_agents", [])
-             if a.get("name")}
+    names = common.agent_names(result)
     for f in result.findings[:common.FINDINGS_SHOWN]:
         out += _finding(f, meta.get(f.rule_id, {}), names, lang)
     rest = len(result.findings) - common.FINDINGS_SHOWN
