@@ -17,14 +17,12 @@ from mlm_audit.reports import RENDERERS, csv_report, md_report
 from tests.reports.sample import CLOCK, FORMULA_ID, FORMULA_NAME, MD_NAME, SCRIPT_NAME
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMA_CANDIDATES = [REPO.parent / "shared" / "data" / "sarif-schema-2.1.0.json",
-                     Path("/work/shared/data/sarif-schema-2.1.0.json")]
+SCHEMA = REPO.parent / "shared" / "data" / "sarif-schema-2.1.0.json"  # beside the repository
 
 
 def sarif_schema() -> dict:
-    for p in SCHEMA_CANDIDATES:
-        if p.is_file():
-            return json.loads(p.read_text("utf-8"))
+    if SCHEMA.is_file():
+        return json.loads(SCHEMA.read_text("utf-8"))
     pytest.skip("SARIF 2.1.0 schema not found at ../shared/data/sarif-schema-2.1.0.json "
                 "relative to the repository root")
 
