@@ -18,6 +18,9 @@ AgentsOpt = typer.Option(None, "--agents", help="Agents file (CSV/TSV/XLSX/JSON/
 OrdersOpt = typer.Option(None, "--orders", help="Orders file (optional).")
 PayoutsOpt = typer.Option(None, "--payouts", help="Payouts file (optional).")
 MappingOpt = typer.Option(None, "--mapping", help="YAML mapping of file headers to columns.")
+FORMATS = out.FORMATS
+FormatOpt = typer.Option("text", "--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")
+OutputOpt = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.")
 StrictOpt = typer.Option(False, "--strict", help="Exit 2 when preflight finds error-level issues.")
 
 
@@ -26,6 +29,11 @@ def _inputs(path: Path | None, agents: Path | None, orders: Path | None,
     if path is None and agents is None:
         raise InputError("give a data directory (mlm-audit audit DIR) or --agents FILE")
     return pipeline.Inputs(path, agents, orders, payouts, mapping)
+
+
+def _emit(result: AuditResult, fmt: str, output: Path | None, lang: str) -> None:
+    """One report (for commands with a single --format/--output)."""
+    out.emit(result, out.plan([fmt], [output] if output is not None else []), lang, out.clock())
 
 
 def _strict_exit(result: AuditResult, strict: bool) -> int | None:
