@@ -63,7 +63,7 @@ def compute(net: Network, findings: Sequence[StampedFinding]) -> dict[str, Any]:
     entry = m["entry"].to_numpy()
     paid = m["paid_total"].to_numpy()
     net_income = m["net"].to_numpy()
-    nodes, total_nodes = evidence_nodes(net, findings)
+    nodes, flagged_total, truncated = evidence_nodes(net, findings)
     return {
         "minor_per_major": MINOR_UNITS,
         "has_money": bool(net.has_orders or net.has_payouts),
@@ -73,7 +73,8 @@ def compute(net: Network, findings: Sequence[StampedFinding]) -> dict[str, Any]:
         "direct_recruits": log_buckets(net.direct_recruits[rooted], start=0),
         "income": income(net_income[rooted], paid[rooted], entry[rooted]),
         "evidence_agents": nodes,
-        "evidence_agents_total": total_nodes,
+        "flagged_agents_total": flagged_total,
+        "evidence_truncated": truncated,
     }
 
 
@@ -190,8 +191,8 @@ def income(net_income: npt.NDArray[np.int64], paid: npt.NDArray[np.int64],
     }
 
 
-def _finding_agents(f: StampedFinding) -> tuple[list[str], list[str]]:
-    """(flagged ids, chain ids) named by one finding."""
+def _finding_agents(f: StampedFinding) -> tuple[list[str], list[Any]]:
+    """(flagged ids, chain) named by one finding; the chain as stored, not copied."""
     flagged = []
     if f.subject.kind in ("agent", "organization"):
         flagged.append(f.subject.id)
@@ -200,26 +201,35 @@ def _finding_agents(f: StampedFinding) -> tuple[list[str], list[str]]:
         if isinstance(v, str) and v not in flagged:
             flagged.append(v)
     chain = f.evidence.get("chain")
-    chain_ids = [str(c) for c in chain] if isinstance(chain, list) else []
-    return flagged, chain_ids
+    return flagged, chain if isinstance(chain, list) else []
 
 
 def evidence_nodes(net: Network, findings: Sequence[StampedFinding]
-                   ) -> tuple[list[dict[str, Any]], int]:
-    """Agents of the evidence subgraph with their metrics, in finding order, capped."""
+                   ) -> tuple[list[dict[str, Any]], int, bool]:
+    """Agents of the evidence subgraph with their metrics, in finding order, capped.
+
+    Returns (rows, number of distinct flagged agents, whether the subgraph was cut). Chains
+    stop being read once the cap is reached, so long chains in many findings cost nothing.
+    """
     rules_of: dict[str, set[str]] = {}
     order: dict[str, None] = {}
+    truncated = False
     for f in findings:
         flagged, chain = _finding_agents(f)
         for a in flagged:
             rules_of.setdefault(a, set()).add(f.rule_id)
-        for a in [*chain, *flagged]:
+        if len(order) >= EVIDENCE_NODES:  # only the chain's ends are looked at from here on
+            ends = [str(c) for c in chain[:1] + chain[-1:]]
+            truncated = truncated or any(a not in order for a in [*flagged, *ends])
+            continue
+        for a in [*(str(c) for c in chain), *flagged]:
+            if len(order) >= EVIDENCE_NODES and a not in order:
+                truncated = True
+                break
             order.setdefault(a, None)
     ids = list(order)
-    total = len(ids)
-    ids = ids[:EVIDENCE_NODES]
     if not ids:
-        return [], 0
+        return [], len(rules_of), truncated
     idx = net.index_of(ids)
     ok = idx >= 0
     ids = [a for a, good in zip(ids, ok, strict=True) if good]
@@ -252,4 +262,4 @@ def evidence_nodes(net: Network, findings: Sequence[StampedFinding]
             **{c: int(v[k]) for c, v in cols.items()},
         })
     rows.sort(key=lambda d: d["agent_id"])
-    return rows, total
+    return rows, len(rules_of), truncated

@@ -24,7 +24,8 @@ def evidence_graph(result: AuditResult) -> nx.DiGraph:
     g = nx.DiGraph()
     g.graph["tool"] = common.xml_text(f"{result.tool.get('name', '')} "
                                       f"{result.tool.get('version', '')}")
-    g.graph["agents_total"] = int(result.tables.get("evidence_agents_total", 0))
+    g.graph["flagged_agents_total"] = int(result.tables.get("flagged_agents_total", 0))
+    g.graph["truncated"] = bool(result.tables.get("evidence_truncated", False))
     nodes = result.tables.get("evidence_agents", [])
     for a in nodes:
         attrs: dict[str, Any] = {k: int(a.get(k, 0)) for k in NUMERIC}

@@ -58,7 +58,9 @@ def test_deep_levels_are_summed_into_one_row() -> None:
 
 
 def test_evidence_subgraph_is_capped(sample: AuditResult, monkeypatch) -> None:
-    assert sample.tables["evidence_agents_total"] == 6
+    assert sample.tables["flagged_agents_total"] == 2  # R1 and the deepest agent
+    assert sample.tables["evidence_truncated"] is False
+    assert len(sample.tables["evidence_agents"]) == 6
     roles = {a["agent_id"]: a["role"] for a in sample.tables["evidence_agents"]}
     assert roles["R1"] == "flagged" and roles["C111"] == "chain"
     from tests.reports.sample import sample_result
@@ -66,7 +68,8 @@ def test_evidence_subgraph_is_capped(sample: AuditResult, monkeypatch) -> None:
     monkeypatch.setattr(report_data, "EVIDENCE_NODES", 3)
     capped = sample_result()
     assert len(capped.tables["evidence_agents"]) == 3
-    assert capped.tables["evidence_agents_total"] == 6
+    assert capped.tables["evidence_truncated"] is True
+    assert capped.tables["flagged_agents_total"] == 2
 
 
 def test_rule_catalog_marks_rules_that_cannot_run(sample: AuditResult) -> None:
