@@ -14,7 +14,7 @@ from importlib import resources
 from string import Formatter
 from typing import Any
 
-from mlm_audit.model import InputError, StampedFinding
+from mlm_audit.model import DataIssue, InputError, StampedFinding
 
 LANGS = ("en", "zh")
 DEFAULT = "en"
@@ -56,6 +56,15 @@ def finding_message(f: StampedFinding, lang: str) -> str:
     if not _fields(template) <= values.keys():
         return f.message
     return template.format(**values)
+
+
+def issue_message(issue: DataIssue, lang: str) -> str:
+    """Loaders and preflight word their messages in English; other languages get the
+    catalog's description of the issue code in front of it."""
+    key = f"issue.{issue.code}"
+    if lang == DEFAULT or not has(lang, key):
+        return issue.message
+    return f"{t(lang, key)}：{issue.message}"
 
 
 def title(titles: dict[str, str], lang: str) -> str:

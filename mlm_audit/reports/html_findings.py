@@ -134,7 +134,8 @@ def issues_section(result: AuditResult, lang: str) -> str:
         return f"<p>{E(i18n.t(lang, 'issues.none'))}</p>"
     shown = result.data_issues[:common.ISSUES_SHOWN]
     rows = [[E(i18n.t(lang, "level." + i.level.value)), f"<code>{E(i.code)}</code>",
-             f"<code>{E(i.location())}</code>", f"{i.count:,}", E(i.message)] for i in shown]
+             f"<code>{E(i.location())}</code>", f"{i.count:,}",
+             E(i18n.issue_message(i, lang))] for i in shown]
     head = [i18n.t(lang, k) for k in ("col.severity", "col.code", "col.where", "col.count",
                                       "col.message")]
     out = table(head, rows, num={3})

@@ -154,7 +154,8 @@ def render(result: AuditResult, lang: str = "en", now: datetime | None = None,
     out += [f"## {md(t(lang, 'section.data_issues'))}", ""]
     if result.data_issues:
         rows = [[md(t(lang, "level." + i.level.value)), code(i.code), code(i.location()),
-                 f"{i.count:,}", md(i.message)] for i in result.data_issues[:common.ISSUES_SHOWN]]
+                 f"{i.count:,}", md(i18n.issue_message(i, lang))]
+                for i in result.data_issues[:common.ISSUES_SHOWN]]
         head = [t(lang, k) for k in ("col.severity", "col.code", "col.where", "col.count",
                                      "col.message")]
         out += [table(head, rows, {3}), ""]

@@ -79,7 +79,7 @@ def render(console: Console, result: AuditResult, lang: str = "en", title: str =
             tbl.add_column(t(lang, col))
         for i in result.data_issues[:TOP]:
             tbl.add_row(t(lang, "level." + i.level.value), Text(i.code), Text(i.location()),
-                        Text(i.message))
+                        Text(i18n.issue_message(i, lang)))
         if len(result.data_issues) > TOP:
             tbl.add_row("", "", "", t(lang, "issues.more",
                                       count=f"{len(result.data_issues) - TOP:,}"))

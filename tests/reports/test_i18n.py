@@ -47,3 +47,10 @@ def test_finding_message_falls_back_to_the_check_message(sample: AuditResult) ->
     assert i18n.finding_message(unknown, "zh") == "plain message"
     missing = replace(f, evidence={})  # template placeholders cannot be filled
     assert i18n.finding_message(missing, "zh") == f.message
+
+
+def test_data_issues_are_described_in_chinese(sample: AuditResult) -> None:
+    issue = next(i for i in sample.data_issues if i.code == "orphan_sponsor")
+    assert i18n.issue_message(issue, "en") == issue.message
+    assert i18n.issue_message(issue, "zh").startswith("推荐人不在人员名单中：")
+    assert "推荐人不在人员名单中" in RENDERERS["md"](sample, lang="zh")
