@@ -111,11 +111,13 @@ def per_level(level: npt.NDArray[np.int64], entry: npt.NDArray[np.int64],
     return rows
 
 
-def histogram(values: npt.NDArray[Any]) -> list[dict[str, int]]:
+def histogram(values: npt.NDArray[Any]) -> list[dict[str, Any]]:
+    """Counts per value; values beyond LEVEL_ROWS are counted together as ``61+``."""
     if values.size == 0:
         return []
     counts = np.bincount(np.minimum(values, LEVEL_ROWS + 1).astype(np.int64))
-    return [{"value": int(v), "count": int(c)} for v, c in enumerate(counts) if c]
+    return [{"value": v, "label": f"{v}+" if v > LEVEL_ROWS else str(v), "count": int(c)}
+            for v, c in enumerate(counts) if c]
 
 
 def bucket_edges(top: int, start: int = 1) -> list[int]:

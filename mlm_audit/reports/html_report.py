@@ -98,7 +98,7 @@ def _buckets(rows: list[dict[str, int]]) -> list[svg.Bar]:
 def depth_section(result: AuditResult, lang: str) -> str:
     tb = result.tables
     charts = []
-    depth = [svg.Bar(str(r["value"]), r["count"], f"{r['count']:,}")
+    depth = [svg.Bar(r["label"], r["count"], f"{r['count']:,}")
              for r in tb.get("org_depth", [])]
     if depth:
         charts.append(_figure(svg.columns(depth, i18n.t(lang, "chart.org_depth")),

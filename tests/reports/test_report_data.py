@@ -76,3 +76,9 @@ def test_rule_catalog_marks_rules_that_cannot_run(sample: AuditResult) -> None:
     assert [r["id"] for r in sample.rules] == ["BASE-DEPTH", "BASE-ORG-30-3"]
     assert all(r["skipped"] is None for r in sample.rules)
     assert sample.rules[1]["params"]["min_participants"] == 30
+
+
+def test_deep_organizations_are_counted_together() -> None:
+    rows = report_data.histogram(np.array([2, 2, 5, report_data.LEVEL_ROWS + 9]))
+    assert rows[0] == {"value": 2, "label": "2", "count": 2}
+    assert rows[-1]["label"] == f"{report_data.LEVEL_ROWS + 1}+" and rows[-1]["count"] == 1
