@@ -193,6 +193,12 @@ class AuditResult:
     # Set only when a waiver file was given: one entry per waiver with its status
     # (applied / expired / unused) and how many findings it matched.
     waivers: list[dict[str, Any]] | None = None
+    # The rules that ran (id, pack, check, severity, title, params, references): reports list
+    # passing rules too (JUnit test cases, SARIF rule descriptors).
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    # Aggregated report tables computed once by the library (mlm_audit.report_data): per-level
+    # money, distributions, flagged agents. Small at any scale; renderers only read them.
+    tables: dict[str, Any] = field(default_factory=dict)
 
     def counts_by_severity(self, include_waived: bool = False) -> dict[str, int]:
         counts = {s.value: 0 for s in reversed(list(Severity))}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from mlm_audit import engine, preflight
+from mlm_audit import engine, preflight, report_data
 from mlm_audit.checks import REGISTRY
 from mlm_audit.io import load_dataset
 from mlm_audit.model import AuditResult, DataIssue, InputInfo, Severity
@@ -71,7 +71,7 @@ def audit(
                               fail_on, waive, step)
     if waivers is not None:
         result.waivers = waivers.status()
-    return result
+    return report_data.attach(result, prepared.network, rules)
 
 
 def check_versions(packs: Sequence[Pack]) -> dict[str, int]:
@@ -81,4 +81,5 @@ def check_versions(packs: Sequence[Pack]) -> dict[str, int]:
 
 
 def validate_only(prepared: Prepared) -> AuditResult:
-    return engine.run_audit(prepared.network, [], [], prepared.issues, prepared.inputs)
+    result = engine.run_audit(prepared.network, [], [], prepared.issues, prepared.inputs)
+    return report_data.attach(result, prepared.network)

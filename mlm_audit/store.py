@@ -85,8 +85,14 @@ def _v1(db: sqlite_utils.Database) -> None:
     }, pk=("run_id", "root_id"), foreign_keys=[("run_id", "runs", "id")])
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    # the rules that ran and the aggregated report tables, so `show` renders every format
+    db.table("runs").add_column("rules", str)
+    db.table("runs").add_column("report_tables", str)
+
+
 # Migration i brings the schema from version i to i + 1; append, never edit.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -181,6 +187,7 @@ def record_run(
         "packs": _json([p["pack"] for p in result.packs]), "checks": _json(checks or {}),
         "stats": _json(result.stats), "notes": _json(result.notes),
         "waivers": _json(result.waivers) if result.waivers is not None else None,
+        "rules": _json(result.rules), "report_tables": _json(result.tables),
     }
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")  # take the write lock first: no upgrade deadlock in WAL
@@ -299,6 +306,8 @@ def load_run(db: sqlite_utils.Database, run_id: int) -> AuditResult:
         stats=json.loads(run["stats"]), fail_on=Severity(run["fail_on"]),
         notes=json.loads(run["notes"]), suppressed_by_baseline=run["suppressed_by_baseline"],
         waivers=json.loads(run["waivers"]) if run["waivers"] else None,
+        rules=json.loads(run["rules"]) if run.get("rules") else [],
+        tables=json.loads(run["report_tables"]) if run.get("report_tables") else {},
     )
 
 

@@ -10,6 +10,13 @@ from pathlib import Path
 import pytest
 
 Rows = Sequence[Sequence[object]]
+
+
+@pytest.fixture(autouse=True)
+def _store_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+                  ) -> None:
+    """``audit`` records runs by default; keep every test's store out of the working tree."""
+    monkeypatch.setenv("MLM_AUDIT_STORE", str(tmp_path_factory.mktemp("store") / "audit.db"))
 WriteCsv = Callable[..., Path]
 
 

@@ -93,8 +93,8 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     chosen = qualifies if params.report == "all" else qualifies & ~parent_q
     idxs = np.flatnonzero(chosen)
     idxs = idxs[np.lexsort((idxs, -participants[idxs]))]
-    for k, u in enumerate(idxs):
-        u = int(u)
+    for k, raw in enumerate(idxs):
+        u = int(raw)
         n_persons = int(net.downline_size[u])
         evidence = {
             "participants": int(participants[u]),

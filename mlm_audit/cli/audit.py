@@ -8,15 +8,12 @@ from pathlib import Path
 
 import typer
 
-from mlm_audit import pipeline
+from mlm_audit import evidence, pipeline
 from mlm_audit import waivers as waivers_mod
+from mlm_audit.cli import output as out
 from mlm_audit.cli import store as store_cmd
-from mlm_audit.cli.common import out_console, parse_severity, progress, write_output
+from mlm_audit.cli.common import parse_severity, progress
 from mlm_audit.model import AuditResult, InputError, IssueLevel
-from mlm_audit.reports import RENDERERS
-from mlm_audit.reports import text as text_report
-
-FORMATS = ["text", *RENDERERS]
 
 PathArg = typer.Argument(None, help="Directory with agents.*, orders.*, payouts.*; or an agents "
                                     "file.", show_default=False)
@@ -26,8 +23,6 @@ PayoutsOpt = typer.Option(None, "--payouts", help="Payouts file (optional).")
 MappingOpt = typer.Option(None, "--mapping", help="YAML mapping of file headers to columns.")
 MapOpt = typer.Option([], "--map", help="Map one header: [TABLE.]column=Header, e.g. "
                       "agent_id=会员号 (repeatable; wins over --mapping).")
-FormatOpt = typer.Option("text", "--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")
-OutputOpt = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.")
 StrictOpt = typer.Option(False, "--strict", help="Exit 2 when preflight finds error-level issues.")
 
 
@@ -37,21 +32,6 @@ def _inputs(path: Path | None, agents: Path | None, orders: Path | None,
     if path is None and agents is None:
         raise InputError("give a data directory (mlm-audit audit DIR) or --agents FILE")
     return pipeline.Inputs(path, agents, orders, payouts, mapping, tuple(maps or ()))
-
-
-def _emit(result: AuditResult, fmt: str, output: Path | None, lang: str) -> None:
-    if fmt not in FORMATS:
-        raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    if fmt == "text":
-        if output is not None:
-            from rich.console import Console
-
-            with output.open("w", encoding="utf-8") as fh:
-                text_report.render(Console(file=fh, width=120), result, lang)
-        else:
-            text_report.render(out_console(), result, lang)
-        return
-    write_output(RENDERERS[fmt](result, lang=lang), output)
 
 
 def _strict_exit(result: AuditResult, strict: bool) -> int | None:
@@ -73,10 +53,11 @@ def audit(
                                    "RULE.param=value (repeatable)."),
     fail_on: str = typer.Option("high", "--fail-on", help="Exit 1 when a finding is at or above "
                                 "this severity: info, low, medium, high, critical."),
-    fmt: str = FormatOpt,
-    output: Path | None = OutputOpt,
-    lang: str = typer.Option("en", "--lang", help="Language of human-readable output: en, zh."),
+    fmt: list[str] = out.FormatsOpt,
+    output: list[Path] = out.OutputsOpt,
+    lang: str = out.LangOpt,
     strict: bool = StrictOpt,
+    bundle: Path | None = out.BundleOpt,
     store: Path | None = store_cmd.StoreOpt,
     no_store: bool = store_cmd.NoStoreOpt,
     waivers: Path | None = store_cmd.WaiversOpt,
@@ -86,6 +67,7 @@ def audit(
     """Load, preflight, run rule packs, report, record. The main job."""
     threshold = parse_severity(fail_on)
     inputs = _inputs(path, agents, orders, payouts, mapping, map_)
+    targets = out.plan(fmt, output)
     packs = pipeline.load_packs(pack)
     waiver_set = waivers_mod.load(waivers) if waivers is not None else None
     with progress() as step:
@@ -94,7 +76,12 @@ def audit(
                                 waivers=waiver_set, today=date.today())
     store_cmd.finish_audit(result, prepared, packs, store_file=store, no_store=no_store,
                            baseline=baseline, write_baseline=write_baseline)
-    _emit(result, fmt, output, lang)
+    now = out.clock()
+    written = out.emit(result, targets, lang, now)
+    if bundle is not None:
+        given = {k: str(v) if v is not None else None for k, v in vars(inputs).items()}
+        rec = evidence.Recorded([], given, list(pack), list(set_), threshold.value, lang, written)
+        out.write_bundle(bundle, result, packs, rec, now)
     strict_code = _strict_exit(result, strict)
     if strict_code is not None:
         return strict_code
@@ -108,15 +95,17 @@ def validate(
     payouts: Path | None = PayoutsOpt,
     mapping: Path | None = MappingOpt,
     map_: list[str] = MapOpt,
-    fmt: str = FormatOpt,
-    output: Path | None = OutputOpt,
+    fmt: list[str] = out.FormatsOpt,
+    output: list[Path] = out.OutputsOpt,
     strict: bool = StrictOpt,
+    lang: str = out.LangOpt,
 ) -> int:
     """Load and preflight only: data-quality report, no rules."""
     inputs = _inputs(path, agents, orders, payouts, mapping, map_)
+    targets = out.plan(fmt, output)
     with progress() as step:
         result = pipeline.validate_only(pipeline.prepare(inputs, step))
-    _emit(result, fmt, output, "en")
+    out.emit(result, targets, lang, out.clock())
     return _strict_exit(result, strict) or 0
 
 
@@ -128,16 +117,17 @@ def sample_data_dir() -> Path:
 
 
 def demo(
-    fmt: str = FormatOpt,
-    output: Path | None = OutputOpt,
-    lang: str = typer.Option("en", "--lang", help="en or zh."),
+    fmt: list[str] = out.FormatsOpt,
+    output: list[Path] = out.OutputsOpt,
+    lang: str = out.LangOpt,
+    bundle: Path | None = out.BundleOpt,
 ) -> int:
-    """Audit the bundled sample WeChat-shop export with the baseline pack."""
+    """Audit the bundled sample WeChat-shop export with the baseline pack (not recorded)."""
     data = sample_data_dir() / "wechat_shop"
     return audit(path=data, agents=None, orders=None, payouts=None, mapping=None, map_=[],
                  pack=[], set_=[], fail_on="high", fmt=fmt, output=output, lang=lang,
-                 strict=False, store=None, no_store=True, waivers=None, baseline=None,
-                 write_baseline=None)
+                 strict=False, bundle=bundle, store=None, no_store=True, waivers=None,
+                 baseline=None, write_baseline=None)
 
 
 def register(app: typer.Typer) -> None:

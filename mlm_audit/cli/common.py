@@ -16,7 +16,7 @@ from mlm_audit.model import InputError, Severity
 @dataclass
 class _State:
     debug: bool = False
-    argv: list[str] | None = None  # the command line as given, recorded with stored runs
+    argv: tuple[str, ...] = ()  # the command line as given, program name first
 
 
 STATE = _State()

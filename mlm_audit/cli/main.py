@@ -16,6 +16,7 @@ from mlm_audit.cli import audit as audit_cmd
 from mlm_audit.cli import generate as generate_cmd
 from mlm_audit.cli import rules as rules_cmd
 from mlm_audit.cli import store as store_cmd
+from mlm_audit.cli import verify as verify_cmd
 from mlm_audit.cli.common import STATE, err_console
 from mlm_audit.model import InputError
 
@@ -52,6 +53,7 @@ audit_cmd.register(app)
 app.add_typer(rules_cmd.app, name="rules")
 generate_cmd.register(app)
 store_cmd.register(app)
+verify_cmd.register(app)
 
 
 Classes = tuple[type[BaseException], ...]
@@ -80,7 +82,7 @@ def run_cli(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code, mapping exceptions to the documented codes."""
     from rich.markup import escape
 
-    STATE.argv = list(argv) if argv is not None else sys.argv[1:]
+    STATE.argv = ("mlm-audit", *(sys.argv[1:] if argv is None else argv))
     usage, exits, aborts = _click_classes()
     try:
         rv = app(args=argv, prog_name="mlm-audit", standalone_mode=False)

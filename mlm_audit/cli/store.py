@@ -57,8 +57,8 @@ def store_path(path: Path | None) -> Path:
 
 
 def _command_line() -> str:
-    argv = STATE.argv if STATE.argv is not None else sys.argv[1:]
-    return shlex.join(["mlm-audit", *argv])
+    argv = STATE.argv or ("mlm-audit", *sys.argv[1:])
+    return shlex.join(argv)
 
 
 def finish_audit(result: AuditResult, prepared: pipeline.Prepared, packs: list[Pack],

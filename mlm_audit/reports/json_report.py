@@ -21,6 +21,8 @@ def to_document(result: AuditResult) -> dict[str, Any]:
         "notes": result.notes,
         "data_issues": [i.to_dict() for i in result.data_issues],
         "findings": [f.to_dict() for f in result.findings],
+        "rules": result.rules,
+        "tables": result.tables,
     }
 
 
