@@ -36,7 +36,8 @@ Example::
         aggregate: {fn: count, op: ">", value: 0}
         message: "agents recruited by other agents rather than by the company"
 
-Evidence: agent findings: the referenced columns' values, ``matched``, ``where``,
+Evidence: agent findings: the referenced columns' values (money columns also as
+``<column>_text``), ``matched``, ``where``,
 ``agent_id``, ``root_id``, ``chain``; network: ``value``, ``op``, ``threshold``, ``fn``,
 ``matched``, ``population``, ``where`` and up to twenty ``sample_agents``.
 """
@@ -74,6 +75,7 @@ COLUMNS: dict[str, str] = {
     **{c: "number" for c in MONEY}, "net": "number",
     **{f"downline_{c}": "number" for c in MONEY},
 }
+_MONEY_SET = frozenset(MONEY + ["net"] + [f"downline_{c}" for c in MONEY])
 FUNCS = ("abs", "min", "max")
 ALLOWED = ("column names, numbers, quoted strings, True/False, + - * /, comparisons, "
            "and/or/not, parentheses, abs(), min(), max()")
@@ -282,7 +284,9 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         idx = idx[np.lexsort((idx, -key.to_numpy()[idx]))]
     shown = sorted(where.names)
     for i in idx[: params.max_findings]:
-        values = {c: df[c][int(i)] for c in shown}
+        values: dict[str, Any] = {c: df[c][int(i)] for c in shown}
+        values.update({f"{c}_text": windows.money_text(int(values[c])) for c in shown
+                       if c in _MONEY_SET and values[c] is not None})
         aid = net.id_of(int(i))
         msg = _text(params.message, {**values, "agent_id": aid}) if params.message \
             else f"agent {aid} matches: {params.where}"
