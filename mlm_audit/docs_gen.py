@@ -14,7 +14,6 @@ import typing
 from pathlib import Path
 from typing import Any
 
-import annotated_types as at
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
@@ -42,16 +41,16 @@ def type_text(annotation: Any) -> str:
 
 
 def _bounds(metadata: list[Any]) -> str:
+    # pydantic keeps bounds as annotated-types markers (Ge(ge=0), MaxLen(max_length=5), ...)
     parts = []
     for m in metadata:
-        for cls, attr, sym in ((at.Ge, "ge", "≥"), (at.Gt, "gt", ">"), (at.Le, "le", "≤"),
-                               (at.Lt, "lt", "<")):
-            if isinstance(m, cls):
-                value = getattr(m, attr)
+        for attr, sym in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
+            value = getattr(m, attr, None)
+            if value is not None:
                 parts.append(f"{sym} {value:,}" if isinstance(value, int) else f"{sym} {value}")
-        if isinstance(m, at.MinLen):
+        if getattr(m, "min_length", None) is not None:
             parts.append(f"length ≥ {m.min_length}")
-        if isinstance(m, at.MaxLen):
+        if getattr(m, "max_length", None) is not None:
             parts.append(f"length ≤ {m.max_length}")
     return ", ".join(parts)
 

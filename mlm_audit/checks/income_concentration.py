@@ -16,8 +16,8 @@ Example::
       params: {top_fraction: 0.01, max_share: 0.5}
 
 Evidence: ``top_share``, ``max_share``, ``top_fraction``, ``top_count``, ``participants``,
-``total`` (minor units, with ``total_text``), ``gini``, ``median``, ``zero_share`` and
-``top_agents`` (ids and amounts of up to twenty top earners).
+``top_total``, ``total`` and ``median`` (minor units, each with ``*_text``), ``gini``,
+``zero_share`` and ``top_agents`` (ids and amounts of up to twenty top earners).
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     top = order[:k]
     top_sum = int(paid[top].sum())
     share = top_sum / total
+    median = int(np.median(paid))
     if share <= params.max_share:
         return
     yield Finding(
@@ -81,8 +82,10 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         evidence={
             "top_share": round(share, 4), "max_share": params.max_share,
             "top_fraction": params.top_fraction, "top_count": k, "participants": int(idx.size),
-            "top_total": top_sum, "total": total, "total_text": windows.money_text(total),
-            "gini": round(gini(paid), 4), "median": int(np.median(paid)),
+            "top_total": top_sum, "top_total_text": windows.money_text(top_sum),
+            "total": total, "total_text": windows.money_text(total),
+            "gini": round(gini(paid), 4), "median": median,
+            "median_text": windows.money_text(median),
             "zero_share": round(float((paid == 0).mean()), 4),
             "top_agents": [{"agent_id": net.id_of(int(idx[i])), "paid": int(paid[i])}
                            for i in top[:TOP_SHOWN]],

@@ -38,7 +38,7 @@ from mlm_audit.model import NETWORK, Finding
 from mlm_audit.network import Network
 
 VERSION = 1
-NEEDS: tuple[str, ...] = ()
+NEEDS: tuple[str, ...] = ("payouts",)  # without payouts every payer would look like a loser
 WORST_SHOWN = 10
 
 
@@ -92,6 +92,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     idx = np.flatnonzero(pop & loser)
     worst = idx[np.lexsort((idx, net_v[idx]))][:WORST_SHOWN]
     total_loss = int(net_v[idx].sum())
+    median = int(np.median(net_v[pop])) if pop.any() else 0
     yield Finding(
         subject=NETWORK,
         message=(f"{fig['share']:.1%} of participants ({name}: {fig['losers']} of "
@@ -99,7 +100,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         evidence={
             "share": fig["share"], "max_share": params.max_share, "population": name,
             "losers": fig["losers"], "participants": fig["participants"], **figures,
-            "median_net": int(np.median(net_v[pop])) if pop.any() else 0,
+            "median_net": median, "median_net_text": windows.money_text(median),
             "total_loss": total_loss, "total_loss_text": windows.money_text(total_loss),
             "worst_agents": [{"agent_id": net.id_of(i), "net": int(net_v[i])} for i in worst],
         },

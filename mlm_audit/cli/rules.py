@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -31,6 +32,13 @@ def _format(fmt: str) -> str:
 
 def _packs() -> list[Pack]:
     return [load_pack(name) for name in shipped_packs()]
+
+
+def _wide_console() -> Console:
+    console = out_console()
+    if not console.is_terminal:
+        console.width = max(console.width, 140)  # tables stay readable in pipes and files
+    return console
 
 
 def _rule_dict(rule: Rule, packs: list[str] | None = None) -> dict[str, Any]:
@@ -68,12 +76,13 @@ def list_(fmt: str = FormatOpt) -> None:
         }
         write_output(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", None)
         return
-    console = out_console()
+    console = _wide_console()
     for pack in packs:
         t = Table(title=f"{pack.name} v{pack.model.version}: {escape(pack.model.title.en)}",
                   title_justify="left")
-        for col in ("rule", "check", "severity", "basis", "title"):
-            t.add_column(col)
+        for col in ("rule", "check", "severity", "basis"):
+            t.add_column(col, no_wrap=True)
+        t.add_column("title")
         for r in pack.rules:
             t.add_row(r.id, r.model.check, r.model.severity.value, r.model.basis,
                       escape(r.model.title.en))
@@ -81,7 +90,7 @@ def list_(fmt: str = FormatOpt) -> None:
             t.add_row("-", "-", "-", "-", "no rules computable from exports yet")
         console.print(t)
     t = Table(title="check types", title_justify="left")
-    t.add_column("check")
+    t.add_column("check", no_wrap=True)
     t.add_column("summary")
     for ct in REGISTRY.values():
         t.add_row(ct.name, escape(ct.summary))
@@ -147,9 +156,7 @@ def _show_check(ct: CheckType, fmt: str) -> None:
     if fmt == "json":
         write_output(json.dumps(_check_dict(ct), ensure_ascii=False, indent=2) + "\n", None)
         return
-    console = out_console()
-    if not console.is_terminal:
-        console.width = max(console.width, 120)  # tables readable in pipes and files
+    console = _wide_console()
     needs = ", ".join(ct.needs) if ct.needs else "agents only"
     console.print(f"[bold]{ct.name}[/bold] (check type, version {ct.version}; reads: {needs})\n")
     console.print(escape(ct.doc) + "\n", soft_wrap=True)

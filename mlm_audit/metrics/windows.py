@@ -63,11 +63,29 @@ def period_label(key: pl.Expr, window: Window) -> pl.Expr:
     return pl.when(key < 0).then(pl.lit(UNDATED)).otherwise(text)
 
 
-def _by_period(df: pl.DataFrame, keys: list[pl.Expr], ts: str, window: Window,
+_KEY_SPAN = 1_000_000  # period keys (+1) stay below this: 9999-12 -> 999913
+
+
+def _group(df: pl.DataFrame, key: pl.Expr, value: pl.Expr, name: str) -> pl.DataFrame:
+    # the streaming engine groups millions of keys several times faster than the eager one
+    return (df.lazy().group_by(key.alias("_k")).agg(value.alias(name))
+            .collect(engine="streaming"))
+
+
+def _by_period(df: pl.DataFrame, key: str | None, ts: str, window: Window,
                value: pl.Expr, name: str) -> pl.DataFrame:
-    out = df.group_by(*keys, period_key(pl.col(ts), window).alias("_k")).agg(value.alias(name))
-    return out.with_columns(period_label(pl.col("_k"), window).alias("period")).select(
-        *[k.meta.output_name() for k in keys], "period", name)
+    """Sum ``value`` per (``key``, period). One int64 group key instead of two columns:
+    agent-month groups number in the millions and a single-column group-by is much faster."""
+    pk = period_key(pl.col(ts), window).cast(pl.Int64) + 1
+    if key is None:
+        out = _group(df, pk, value, name)
+        return out.select(period_label(pl.col("_k") - 1, window).alias("period"), name)
+    out = _group(df, pl.col(key).cast(pl.Int64) * _KEY_SPAN + pk, value, name)
+    return out.select(
+        (pl.col("_k") // _KEY_SPAN).cast(pl.Int32).alias("idx"),
+        period_label(pl.col("_k") % _KEY_SPAN - 1, window).alias("period"),
+        name,
+    )
 
 
 def money_text(minor: int) -> str:
@@ -86,7 +104,7 @@ def _orders_with_ext(net: Network) -> pl.DataFrame:
 def paid_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
     """``idx, period, paid``: payouts received per agent and period (clawbacks netted)."""
     p = net.payouts.filter(pl.col("recipient_idx") >= 0)
-    return _by_period(p, [pl.col("recipient_idx").alias("idx")], "paid_at", window,
+    return _by_period(p, "recipient_idx", "paid_at", window,
                       pl.col("amount").sum(), "paid")
 
 
@@ -94,13 +112,13 @@ def ext_retail_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
     """``idx, period, base``: RETAIL_EXT sales credited to each agent, net of returns."""
     o = _orders_with_ext(net).filter(
         (pl.col("seller_idx") >= 0) & pl.col("ext") & (pl.col("kind") == "retail"))
-    return _by_period(o, [pl.col("seller_idx").alias("idx")], "ordered_at", window,
+    return _by_period(o, "seller_idx", "ordered_at", window,
                       pl.col("net_amount").sum(), "base")
 
 
 def paid_by_period(net: Network, window: Window) -> pl.DataFrame:
     """``period, paid``: all payouts per period."""
-    return _by_period(net.payouts, [], "paid_at", window, pl.col("amount").sum(), "paid")
+    return _by_period(net.payouts, None, "paid_at", window, pl.col("amount").sum(), "paid")
 
 
 def company_base_by_period(
@@ -114,7 +132,7 @@ def company_base_by_period(
     o = _orders_with_ext(net).filter(pl.col("kind").is_in(GOODS_KINDS))
     if base == "supplied_to_salespeople":
         o = o.filter(~pl.col("ext") | (pl.col("seller_idx") >= 0))
-    return _by_period(o, [], "ordered_at", window, pl.col("net_amount").sum(), "base")
+    return _by_period(o, None, "ordered_at", window, pl.col("net_amount").sum(), "base")
 
 
 # Several checks attribute payouts to their source orders; the join over the two largest

@@ -278,7 +278,7 @@ def apply_overrides(rules: list[Rule], sets: list[str]) -> list[Rule]:
         try:
             params = ct.params.model_validate(merged)
         except ValidationError as e:
-            errors.extend(f"--set {rule.id}.{'.'.join(map(str, er['loc']))}: {er['msg']}"
+            errors.extend(f"--set {rule.id}.{'.'.join(map(str, er['loc']))}: {_message(er)}"
                           for er in e.errors())
             continue
         out.append(Rule(rule.pack, rule.model, params))

@@ -65,7 +65,7 @@ def retail(n: int = 400, seed: int = 1) -> Network:
                             "source_order_id": f"O{len(orders)}", "paid_at": _at(day + 1)})
         orders.append({"order_id": f"O{len(orders) + 1}", "buyer_id": f"A{i + 1}",
                        "seller_id": None, "amount": 3_000, "kind": "self_purchase",
-                       "ordered_at": _at(i * 0.5 + 20)})
+                       "ordered_at": _at(i * 0.5 + 6)})  # with a sale in the same month
     return build(_agents(parent), orders, payouts)
 
 
