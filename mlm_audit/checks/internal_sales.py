@@ -86,7 +86,7 @@ class Params(CheckParams):
         description="Skip periods and downlines with less revenue (minor units).",
     )
     min_orders: int = Field(
-        20, ge=0, le=10**9,
+        50, ge=0, le=10**9,
         description="Skip periods and downlines with fewer orders: a share over a handful of "
                     "orders is noise (engineering default).",
     )

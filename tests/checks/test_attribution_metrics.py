@@ -1,0 +1,59 @@
+"""The scans the money checks share (mlm_audit.metrics.attribution)."""
+
+import polars as pl
+
+from mlm_audit.metrics import attribution as attr
+
+AGENTS = [
+    {"agent_id": "A", "sponsor_id": "", "joined_at": "2024-01-01"},
+    {"agent_id": "B", "sponsor_id": "A", "joined_at": "2024-02-01"},
+    {"agent_id": "C", "sponsor_id": "B", "joined_at": "2024-02-01"},
+]
+ORDERS = [
+    {"order_id": "k", "buyer_id": "C", "amount": 500, "ordered_at": "2024-02-01",
+     "kind": "starter_kit"},
+    {"order_id": "s", "buyer_id": "B", "amount": 1000, "ordered_at": "2024-02-10",
+     "kind": "stock_up", "returned_amount": 100},
+    {"order_id": "r", "buyer_id": "x", "seller_id": "B", "amount": 600,
+     "ordered_at": "2024-02-11", "kind": "retail"},
+    {"order_id": "u", "buyer_id": "C", "seller_id": "B", "amount": 50,
+     "ordered_at": "2024-03-11", "kind": "self_purchase"},
+]
+
+
+def test_money_and_period_labels():
+    assert attr.fmt_money(120050) == "1,200.50"
+    assert attr.fmt_money(-5) == "-0.05"
+    assert attr.money("x", 7) == {"x": 7, "x_display": "0.07"}
+    assert attr.period_label(2024 * 12 + 2, "month") == "2024-03"
+    assert attr.period_label(2024 * 4 + 3, "quarter") == "2024-Q4"
+    assert attr.period_label(2024, "year") == "2024"
+    assert attr.period_label(0, "all") == "all"
+
+
+def test_payout_sources_infers_source_and_generation(make_network):
+    net = make_network(AGENTS, ORDERS, [
+        {"payout_id": "p1", "recipient_id": "A", "amount": 10, "source_order_id": "k"},
+        {"payout_id": "p2", "recipient_id": "B", "amount": 10, "source_order_id": "r"},
+        {"payout_id": "p3", "recipient_id": "A", "amount": 10, "source_agent_id": "C",
+         "kind": "recruitment_bonus"},
+        {"payout_id": "p4", "recipient_id": "A", "amount": 10},
+    ])
+    src = attr.payout_sources(net, 30)
+    assert src["gen"].to_list() == [2, 0, 2, -1]
+    assert src["source"].to_list() == [2, 1, 2, -1]
+    assert src["src_external"].to_list() == [False, True, None, None]
+    assert src["funded_by"].to_list() == ["starter_kit", None, "recruitment_bonus", None]
+
+
+def test_order_flows_per_agent_and_period(make_network):
+    net = make_network(AGENTS, ORDERS, [])
+    flows = attr.order_flows(net, "month").sort("idx", "pk")
+    b_feb = flows.filter((pl.col("idx") == 1) & (pl.col("pk") == 2024 * 12 + 1)).row(0, named=True)
+    assert b_feb["stock_up"] == 900 and b_feb["resold"] == 600 and b_feb["ext"] == 600
+    parts = attr.external_share_parts(net, "month")
+    feb = parts.filter(pl.col("pk") == 2024 * 12 + 1)
+    # B: 900 stock, 600 resold -> 300 unsold; C: kit 500
+    assert feb["internal"].sum() == 800 and feb["ext"].sum() == 600
+    sums = attr.downline_period_sums(net, parts, 2024 * 12 + 2, ("internal",))
+    assert sums["internal"].tolist() == [50, 50, 50]
