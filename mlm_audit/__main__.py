@@ -1,0 +1,5 @@
+"""``python -m mlm_audit``: the same as the ``mlm-audit`` command."""
+
+from mlm_audit.cli.main import run
+
+run()
