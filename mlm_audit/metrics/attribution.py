@@ -27,6 +27,8 @@ Window = Literal["month", "quarter", "year", "all"]
 PURCHASE_KINDS = ("stock_up", "starter_kit", "self_purchase")
 ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 DAY_US = 86_400 * 1_000_000
+BUYER_COLS = ("purchased", "self_use", "stock_up", "int_direct", "buys")
+FLOW_COLS = (*BUYER_COLS, "resold", "ext", "ext_orders")
 
 
 def fmt_money(minor: int) -> str:
@@ -196,33 +198,65 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
     """
     def build() -> pl.DataFrame:
         kind, ext = pl.col("kind"), pl.col("ext")
-        o = net.orders.select(
-            "buyer_idx", "seller_idx", "kind", NET_AMOUNT, period_key("ordered_at", window),
-            pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
+        amt = NET_AMOUNT.fill_null(0)
+        sells = ((pl.col("seller_idx") >= 0) & (kind != "return")).fill_null(False)
+        zero = pl.lit(0, dtype=pl.Int64)
+        o = net.orders.with_columns(
+            pl.Series("ext", net.order_is_external, dtype=pl.Boolean)
+        ).select(
+            "buyer_idx", "seller_idx", period_key("ordered_at", window),
+            sells.alias("_sells"),
+            pl.when(kind.is_in(PURCHASE_KINDS)).then(amt).otherwise(zero).alias("purchased"),
+            pl.when(kind == "self_purchase").then(amt).otherwise(zero).alias("self_use"),
+            pl.when(kind == "stock_up").then(amt).otherwise(zero).alias("stock_up"),
+            pl.when(~ext & (kind != "stock_up")).then(amt).otherwise(zero).alias("int_direct"),
+            (~ext).cast(pl.Int64).alias("buys"),
+            pl.when(sells).then(amt).otherwise(zero).alias("resold"),
+            pl.when(ext).then(amt).otherwise(zero).alias("ext"),
+            ext.cast(pl.Int64).alias("ext_orders"),
         ).filter(pl.col("pk").is_not_null())
-        by_buyer = o.filter(pl.col("buyer_idx") >= 0).group_by(
-            pl.col("buyer_idx").alias("idx"), "pk").agg(
-            _when(kind.is_in(PURCHASE_KINDS)).sum().alias("purchased"),
-            _when(kind == "self_purchase").sum().alias("self_use"),
-            _when(kind == "stock_up").sum().alias("stock_up"),
-            _when(~ext & (kind != "stock_up")).sum().alias("int_direct"),
-            (~ext).sum().cast(pl.Int64).alias("buys"),
-        )
-        sells = (pl.col("seller_idx") >= 0) & (kind != "return")
-        by_seller = o.filter(sells | ext).group_by(
-            pl.col("seller_idx").alias("idx"), "pk").agg(
-            _when(sells).sum().alias("resold"),
-            _when(ext).sum().alias("ext"),
-            ext.sum().cast(pl.Int64).alias("ext_orders"),
-        )
-        cols = ["purchased", "self_use", "stock_up", "int_direct", "buys", "resold", "ext",
-                "ext_orders"]
-        return by_buyer.join(by_seller, on=["idx", "pk"], how="full", coalesce=True).select(
-            pl.col("idx").cast(pl.Int32), "pk",
-            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in cols),
-        )
+        # each order counts for its buyer (purchase columns) and its seller (sale columns)
+        buyer = o.filter(pl.col("buyer_idx") >= 0)
+        seller = o.filter(pl.col("_sells") | (pl.col("ext_orders") > 0))
+        cols = {}
+        for c in FLOW_COLS:
+            b = buyer[c].to_numpy() if c in BUYER_COLS else np.zeros(buyer.height, np.int64)
+            s = np.zeros(seller.height, np.int64) if c in BUYER_COLS else seller[c].to_numpy()
+            cols[c] = np.concatenate([b, s]).astype(np.int64)
+        idx = np.concatenate([buyer["buyer_idx"].to_numpy(), seller["seller_idx"].to_numpy()])
+        pk = np.concatenate([buyer["pk"].to_numpy(), seller["pk"].to_numpy()])
+        return group_sums(idx, pk, cols)
 
     return _cached(net, ("flows", window), build)
+
+
+def group_sums(
+    idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer],
+    cols: dict[str, npt.NDArray[np.int64]],
+) -> pl.DataFrame:
+    """Exact int64 sums of ``cols`` per (idx, pk): one sort of a composite key and
+    ``add.reduceat`` (cheaper and steadier than a hash group-by on two keys)."""
+    idx = idx.astype(np.int64)
+    pk = pk.astype(np.int64)
+    if idx.size == 0:
+        return pl.DataFrame({"idx": np.zeros(0, np.int32), "pk": np.zeros(0, np.int32),
+                             **{c: np.zeros(0, np.int64) for c in cols}})
+    lo = int(pk.min())
+    span = int(pk.max()) - lo + 1
+    key = idx * span + (pk - lo)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    first = np.ones(ks.size, dtype=bool)
+    first[1:] = ks[1:] != ks[:-1]
+    starts = np.flatnonzero(first)
+    uk = ks[starts]
+    out: dict[str, Any] = {
+        "idx": (uk // span).astype(np.int32),
+        "pk": (uk % span + lo).astype(np.int32),
+    }
+    for c, v in cols.items():
+        out[c] = np.add.reduceat(v[order], starts)
+    return pl.DataFrame(out)
 
 
 def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
@@ -231,12 +265,10 @@ def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
     a date fall out of dated windows. Unordered."""
     flows = order_flows(net, window).filter(pl.col("idx") >= 0).select(
         "idx", "pk", "purchased", "self_use", "stock_up", "resold")
-    earned = (
-        net.payouts.select(pl.col("recipient_idx").alias("idx"), period_key("paid_at", window),
-                           "amount")
-        .filter((pl.col("idx") >= 0) & pl.col("pk").is_not_null())
-        .group_by(pl.col("idx").cast(pl.Int32), "pk").agg(pl.col("amount").sum().alias("earned"))
-    )
+    p = net.payouts.select("recipient_idx", period_key("paid_at", window), "amount").filter(
+        (pl.col("recipient_idx") >= 0) & pl.col("pk").is_not_null())
+    earned = group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
+                        {"earned": p["amount"].fill_null(0).to_numpy().astype(np.int64)})
     return flows.join(earned, on=["idx", "pk"], how="left").with_columns(
         pl.col("earned").fill_null(0).cast(pl.Int64))
 
