@@ -28,7 +28,8 @@ PURCHASE_KINDS = ("stock_up", "starter_kit", "self_purchase")
 ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 DAY_US = 86_400 * 1_000_000
 BUYER_COLS = ("purchased", "self_use", "stock_up", "int_direct", "buys")
-FLOW_COLS = (*BUYER_COLS, "resold", "ext", "ext_orders")
+SELLER_COLS = ("resold", "ext", "ext_orders")
+FLOW_COLS = (*BUYER_COLS, *SELLER_COLS)
 
 
 def fmt_money(minor: int) -> str:
@@ -218,14 +219,11 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
         # each order counts for its buyer (purchase columns) and its seller (sale columns)
         buyer = o.filter(pl.col("buyer_idx") >= 0)
         seller = o.filter(pl.col("_sells") | (pl.col("ext_orders") > 0))
-        cols = {}
-        for c in FLOW_COLS:
-            b = buyer[c].to_numpy() if c in BUYER_COLS else np.zeros(buyer.height, np.int64)
-            s = np.zeros(seller.height, np.int64) if c in BUYER_COLS else seller[c].to_numpy()
-            cols[c] = np.concatenate([b, s]).astype(np.int64)
-        idx = np.concatenate([buyer["buyer_idx"].to_numpy(), seller["seller_idx"].to_numpy()])
-        pk = np.concatenate([buyer["pk"].to_numpy(), seller["pk"].to_numpy()])
-        return group_sums(idx, pk, cols)
+        by_buyer = group_sums(buyer["buyer_idx"].to_numpy(), buyer["pk"].to_numpy(),
+                              {c: buyer[c].to_numpy() for c in BUYER_COLS})
+        by_seller = group_sums(seller["seller_idx"].to_numpy(), seller["pk"].to_numpy(),
+                               {c: seller[c].to_numpy() for c in SELLER_COLS})
+        return merge_sums([by_buyer, by_seller], FLOW_COLS)
 
     return _cached(net, ("flows", window), build)
 
@@ -234,8 +232,8 @@ def group_sums(
     idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer],
     cols: dict[str, npt.NDArray[np.int64]],
 ) -> pl.DataFrame:
-    """Exact int64 sums of ``cols`` per (idx, pk): one sort of a composite key and
-    ``add.reduceat`` (cheaper and steadier than a hash group-by on two keys)."""
+    """Exact int64 sums of ``cols`` per (idx, pk): one sort of a composite key and prefix
+    sums (cheaper and steadier than a hash group-by with millions of groups)."""
     idx = idx.astype(np.int64)
     pk = pk.astype(np.int64)
     if idx.size == 0:
@@ -244,7 +242,7 @@ def group_sums(
     lo = int(pk.min())
     span = int(pk.max()) - lo + 1
     key = idx * span + (pk - lo)
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)
     ks = key[order]
     first = np.ones(ks.size, dtype=bool)
     first[1:] = ks[1:] != ks[:-1]
@@ -254,9 +252,22 @@ def group_sums(
         "idx": (uk // span).astype(np.int32),
         "pk": (uk % span + lo).astype(np.int32),
     }
+    ends = np.append(starts[1:], ks.size) - 1
     for c, v in cols.items():
-        out[c] = np.add.reduceat(v[order], starts)
+        # prefix sums differenced at group ends: exact in int64, and far cheaper than
+        # add.reduceat over a million small groups
+        totals = np.cumsum(np.asarray(v, dtype=np.int64)[order])[ends]
+        out[c] = np.diff(totals, prepend=0)
     return pl.DataFrame(out)
+
+
+def merge_sums(frames: list[pl.DataFrame], cols: tuple[str, ...]) -> pl.DataFrame:
+    """Outer-merge per-(idx, pk) tables, absent figures counting as 0 (no hash join)."""
+    stacked = pl.concat([f.select("idx", "pk", *(
+        pl.col(c) if c in f.columns else pl.lit(0, dtype=pl.Int64).alias(c) for c in cols))
+        for f in frames])
+    return group_sums(stacked["idx"].to_numpy(), stacked["pk"].to_numpy(),
+                      {c: stacked[c].to_numpy() for c in cols})
 
 
 def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
@@ -269,8 +280,7 @@ def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
         (pl.col("recipient_idx") >= 0) & pl.col("pk").is_not_null())
     earned = group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
                         {"earned": p["amount"].fill_null(0).to_numpy().astype(np.int64)})
-    return flows.join(earned, on=["idx", "pk"], how="left").with_columns(
-        pl.col("earned").fill_null(0).cast(pl.Int64))
+    return merge_sums([flows, earned], ("purchased", "self_use", "stock_up", "resold", "earned"))
 
 
 def early_purchases(
