@@ -19,6 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics.money import NET_AMOUNT
+from mlm_audit.schema import ORDER_KINDS
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
@@ -29,6 +30,8 @@ ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 DAY_US = 86_400 * 1_000_000
 BUYER_COLS = ("purchased", "self_use", "stock_up", "int_direct", "buys")
 SELLER_COLS = ("resold", "ext", "ext_orders")
+KIND_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
+PURCHASE_CODES = [KIND_CODE[k] for k in PURCHASE_KINDS]
 FLOW_COLS = (*BUYER_COLS, *SELLER_COLS)
 
 
@@ -184,10 +187,6 @@ def by_generation(gen: npt.NDArray[np.int32], amount: npt.NDArray[np.int64]) -> 
 
 
 # -- orders per agent and period ----------------------------------------------------------
-def _when(cond: pl.Expr, value: str = "net_amount") -> pl.Expr:
-    return pl.when(cond).then(pl.col(value)).otherwise(0)
-
-
 def order_flows(net: Network, window: Window) -> pl.DataFrame:
     """Per agent and period key ``pk``, from one scan of the orders (net of returns):
 
@@ -198,67 +197,84 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
     External sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
     """
     def build() -> pl.DataFrame:
-        kind, ext = pl.col("kind"), pl.col("ext")
-        amt = NET_AMOUNT.fill_null(0)
-        sells = ((pl.col("seller_idx") >= 0) & (kind != "return")).fill_null(False)
-        zero = pl.lit(0, dtype=pl.Int64)
+        ext = pl.col("ext")
+        sells = ((pl.col("seller_idx") >= 0) & (pl.col("kind") != "return")).fill_null(False)
+        kind_code = pl.col("kind").replace_strict(
+            KIND_CODE, default=len(KIND_CODE), return_dtype=pl.Int8).fill_null(len(KIND_CODE))
         o = net.orders.with_columns(
             pl.Series("ext", net.order_is_external, dtype=pl.Boolean)
         ).select(
             "buyer_idx", "seller_idx", period_key("ordered_at", window),
-            sells.alias("_sells"),
-            pl.when(kind.is_in(PURCHASE_KINDS)).then(amt).otherwise(zero).alias("purchased"),
-            pl.when(kind == "self_purchase").then(amt).otherwise(zero).alias("self_use"),
-            pl.when(kind == "stock_up").then(amt).otherwise(zero).alias("stock_up"),
-            pl.when(~ext & (kind != "stock_up")).then(amt).otherwise(zero).alias("int_direct"),
-            (~ext).cast(pl.Int64).alias("buys"),
-            pl.when(sells).then(amt).otherwise(zero).alias("resold"),
-            pl.when(ext).then(amt).otherwise(zero).alias("ext"),
-            ext.cast(pl.Int64).alias("ext_orders"),
+            NET_AMOUNT.fill_null(0).cast(pl.Int64).alias("amt"), kind_code.alias("k"), "ext",
+            sells.alias("sells"),
         ).filter(pl.col("pk").is_not_null())
-        # each order counts for its buyer (purchase columns) and its seller (sale columns)
-        buyer = o.filter(pl.col("buyer_idx") >= 0)
-        seller = o.filter(pl.col("_sells") | (pl.col("ext_orders") > 0))
-        by_buyer = group_sums(buyer["buyer_idx"].to_numpy(), buyer["pk"].to_numpy(),
-                              {c: buyer[c].to_numpy() for c in BUYER_COLS})
-        by_seller = group_sums(seller["seller_idx"].to_numpy(), seller["pk"].to_numpy(),
-                               {c: seller[c].to_numpy() for c in SELLER_COLS})
+        # each order counts for its buyer (purchase columns) and its seller (sale columns);
+        # one sort per side, then every column is a masked prefix sum over the sorted rows
+        b = o.filter(pl.col("buyer_idx") >= 0)
+        g = SortedGroups(b["buyer_idx"].to_numpy(), b["pk"].to_numpy())
+        amt, k, ext_ = g.take(b["amt"].to_numpy()), g.take(b["k"].to_numpy()), g.take(
+            b["ext"].to_numpy())
+        stock = k == KIND_CODE["stock_up"]
+        by_buyer = g.frame({
+            "purchased": np.where(np.isin(k, PURCHASE_CODES), amt, 0),
+            "self_use": np.where(k == KIND_CODE["self_purchase"], amt, 0),
+            "stock_up": np.where(stock, amt, 0),
+            "int_direct": np.where(~ext_ & ~stock, amt, 0),
+            "buys": (~ext_).astype(np.int64),
+        })
+        sl = o.filter(pl.col("sells") | ext)
+        g = SortedGroups(sl["seller_idx"].to_numpy(), sl["pk"].to_numpy())
+        amt, sold, ext_ = (g.take(sl[c].to_numpy()) for c in ("amt", "sells", "ext"))
+        by_seller = g.frame({
+            "resold": np.where(sold, amt, 0),
+            "ext": np.where(ext_, amt, 0),
+            "ext_orders": ext_.astype(np.int64),
+        })
         return merge_sums([by_buyer, by_seller], FLOW_COLS)
 
     return _cached(net, ("flows", window), build)
+
+
+class SortedGroups:
+    """Rows grouped by (idx, pk) through one sort of a composite key; sums are prefix sums
+    differenced at group ends: exact in int64, and cheaper and steadier than a hash
+    group-by with millions of groups."""
+
+    def __init__(self, idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer]) -> None:
+        idx64, pk64 = idx.astype(np.int64), pk.astype(np.int64)
+        lo = int(pk64.min()) if pk64.size else 0
+        span = int(pk64.max()) - lo + 1 if pk64.size else 1
+        key = idx64 * span + (pk64 - lo)
+        self.order = np.argsort(key)
+        ks = key[self.order]
+        first = np.ones(ks.size, dtype=bool)
+        first[1:] = ks[1:] != ks[:-1]
+        starts = np.flatnonzero(first)
+        self.ends = np.append(starts[1:], ks.size) - 1 if ks.size else starts
+        uk = ks[starts]
+        self.keys = {"idx": (uk // span).astype(np.int32), "pk": (uk % span + lo).astype(np.int32)}
+
+    def take(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Values in sorted (grouped) row order."""
+        return values[self.order]
+
+    def sums(self, sorted_values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+        if self.ends.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        totals = np.cumsum(sorted_values.astype(np.int64, copy=False))[self.ends]
+        return np.diff(totals, prepend=0)
+
+    def frame(self, sorted_cols: dict[str, npt.NDArray[Any]]) -> pl.DataFrame:
+        return pl.DataFrame({**self.keys, **{c: self.sums(v) for c, v in sorted_cols.items()}})
 
 
 def group_sums(
     idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer],
     cols: dict[str, npt.NDArray[np.int64]],
 ) -> pl.DataFrame:
-    """Exact int64 sums of ``cols`` per (idx, pk): one sort of a composite key and prefix
-    sums (cheaper and steadier than a hash group-by with millions of groups)."""
-    idx = idx.astype(np.int64)
-    pk = pk.astype(np.int64)
-    if idx.size == 0:
-        return pl.DataFrame({"idx": np.zeros(0, np.int32), "pk": np.zeros(0, np.int32),
-                             **{c: np.zeros(0, np.int64) for c in cols}})
-    lo = int(pk.min())
-    span = int(pk.max()) - lo + 1
-    key = idx * span + (pk - lo)
-    order = np.argsort(key)
-    ks = key[order]
-    first = np.ones(ks.size, dtype=bool)
-    first[1:] = ks[1:] != ks[:-1]
-    starts = np.flatnonzero(first)
-    uk = ks[starts]
-    out: dict[str, Any] = {
-        "idx": (uk // span).astype(np.int32),
-        "pk": (uk % span + lo).astype(np.int32),
-    }
-    ends = np.append(starts[1:], ks.size) - 1
-    for c, v in cols.items():
-        # prefix sums differenced at group ends: exact in int64, and far cheaper than
-        # add.reduceat over a million small groups
-        totals = np.cumsum(np.asarray(v, dtype=np.int64)[order])[ends]
-        out[c] = np.diff(totals, prepend=0)
-    return pl.DataFrame(out)
+    """Exact int64 sums of ``cols`` per (idx, pk)."""
+    g = SortedGroups(idx, pk)
+    return g.frame({c: g.take(np.asarray(v)) for c, v in cols.items()})
 
 
 def merge_sums(frames: list[pl.DataFrame], cols: tuple[str, ...]) -> pl.DataFrame:
