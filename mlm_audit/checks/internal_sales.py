@@ -11,15 +11,19 @@ Two tests: network-wide, a finding per period whose share is below ``min_externa
 for every agent with a downline that received payouts in the period, the same share over
 its downline T(a) (the agent included), a finding when the share is not above the minimum
 (``per_agent_strict``, Vemma's majority) or below it. Periods or downlines with less revenue
-than ``min_revenue`` or fewer than ``min_orders`` orders are skipped. Agent findings are
-ordered by internal revenue, largest first, and capped at ``max_findings``.
+than ``min_revenue`` or fewer than ``min_orders`` orders are skipped (an engineering
+default: a share over a handful of orders is noise). A payout's period is its payment date;
+where commissions are settled long after the sales they reward, use a wider ``window``.
+Agent findings are ordered by internal revenue, largest first, and capped at
+``max_findings``.
 
 Why it matters: the FTC's Herbalife order (2016) requires at least 80% of product sales to
 be to legitimate end users to pay compensation at current levels (US-HLF-2); the Vemma order
 (2016) allows no compensation in a pay period unless a majority of the revenue of the
 participant and its downline comes from non-participants (US-VEM-1); under Koscot and
 BurnLounge, rewards tied to participants' own purchases rather than sales to ultimate users
-mark a pyramid. Both orders bind only their parties: the figures are benchmarks.
+mark a pyramid. Both orders bind only their parties: the figures are benchmarks, and the
+Vemma terms come from law-firm summaries of the order, not its text (regulations.md §2.7).
 
 Example::
 
