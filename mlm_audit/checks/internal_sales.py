@@ -8,7 +8,8 @@ the period; stock resold is counted once, at its resale. ``external_share`` = ex
 
 Two tests: network-wide, a finding per period whose share is below ``min_external_share``
 (share equal to the minimum passes); and, unless ``per_agent_min_external_share`` is null,
-for every agent with a downline that received payouts in the period, the same share over
+for every agent with a downline that received payouts in the period (when payouts are
+given), the same share over
 its downline T(a) (the agent included), a finding when the share is not above the minimum
 (``per_agent_strict``, Vemma's majority) or below it. Periods or downlines with less revenue
 than ``min_revenue`` or fewer than ``min_orders`` orders are skipped (an engineering
