@@ -54,9 +54,10 @@ from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
 from mlm_audit.metrics.attribution import (
-    downline_period_sums,
+    downline_sums,
     external_share_parts,
     fmt_money,
+    group_sums,
     money,
     period_key,
     period_label,
@@ -140,19 +141,21 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
 def _per_agent(
     net: Network, params: Params, parts: pl.DataFrame, minimum: float
 ) -> Iterator[Finding]:
-    earned = (
-        net.payouts.select("recipient_idx", "amount", period_key("paid_at", params.window))
-        .filter((pl.col("recipient_idx") >= 0) & pl.col("pk").is_not_null())
-        .group_by(pl.col("recipient_idx").alias("idx"), "pk")
-        .agg(pl.col("amount").sum().alias("earned"))
-        .filter(pl.col("earned") > 0)
-    )
     has_downline = net.direct_recruits > 0
-    earned = earned.filter(pl.Series(has_downline[earned["idx"].to_numpy()]))
+    p = net.payouts.select("recipient_idx", "amount", period_key("paid_at", params.window))
+    rec = p["recipient_idx"].to_numpy()
+    p = p.filter(pl.Series((rec >= 0) & has_downline[np.where(rec >= 0, rec, 0)])
+                 & pl.col("pk").is_not_null())
+    earned = group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
+                        {"earned": p["amount"].fill_null(0).to_numpy()}
+                        ).filter(pl.col("earned") > 0)
     rows = []
+    by_pk = parts.partition_by("pk", as_dict=True)
+    empty = parts.clear()
     for (pk,), grp in sorted(earned.partition_by("pk", as_dict=True).items()):
+        by_pk.setdefault((pk,), empty)
         period = period_label(pk, params.window)
-        sums = downline_period_sums(net, parts, pk, ("ext", "internal", "orders"))
+        sums = downline_sums(net, by_pk[(pk,)], ("ext", "internal", "orders"))
         idx = grp["idx"].to_numpy()
         ext, internal = sums["ext"][idx], sums["internal"][idx]
         total = ext + internal

@@ -342,7 +342,14 @@ def downline_period_sums(
     net: Network, parts: pl.DataFrame, pk: int, cols: tuple[str, ...]
 ) -> dict[str, npt.NDArray[np.int64]]:
     """Sums of ``cols`` over each agent's downline T(a) (a included) for one period key."""
-    rows = parts.filter((pl.col("pk") == pk) & (pl.col("idx") >= 0))
+    return downline_sums(net, parts.filter(pl.col("pk") == pk), cols)
+
+
+def downline_sums(
+    net: Network, rows: pl.DataFrame, cols: tuple[str, ...]
+) -> dict[str, npt.NDArray[np.int64]]:
+    """Sums of ``cols`` of per-agent ``rows`` (``idx`` column) over each downline T(a)."""
+    rows = rows.filter(pl.col("idx") >= 0)
     idx = rows["idx"].to_numpy()
     out = {}
     for c in cols:
