@@ -81,7 +81,10 @@ _CACHE: weakref.WeakKeyDictionary[Network, dict[Hashable, Any]] = weakref.WeakKe
 
 
 def _cached(net: Network, key: Hashable, build: Callable[[], Any]) -> Any:
-    slot = _CACHE.setdefault(net, {})
+    try:
+        slot = _CACHE.setdefault(net, {})
+    except TypeError:  # an object that cannot be weakly referenced: no cache
+        return build()
     if key not in slot:
         slot[key] = build()
     return slot[key]
