@@ -8,18 +8,23 @@ the period; stock resold is counted once, at its resale. ``external_share`` = ex
 
 Two tests: network-wide, a finding per period whose share is below ``min_external_share``
 (share equal to the minimum passes); and, unless ``per_agent_min_external_share`` is null,
-for every agent with a downline that received payouts in the period, the same share over
+for every agent with a downline that received payouts in the period (when payouts are
+given), the same share over
 its downline T(a) (the agent included), a finding when the share is not above the minimum
 (``per_agent_strict``, Vemma's majority) or below it. Periods or downlines with less revenue
-than ``min_revenue`` or fewer than ``min_orders`` orders are skipped. Agent findings are
-ordered by internal revenue, largest first, and capped at ``max_findings``.
+than ``min_revenue`` or fewer than ``min_orders`` orders are skipped (an engineering
+default: a share over a handful of orders is noise). A payout's period is its payment date;
+where commissions are settled long after the sales they reward, use a wider ``window``.
+Agent findings are ordered by internal revenue, largest first, and capped at
+``max_findings``.
 
 Why it matters: the FTC's Herbalife order (2016) requires at least 80% of product sales to
 be to legitimate end users to pay compensation at current levels (US-HLF-2); the Vemma order
 (2016) allows no compensation in a pay period unless a majority of the revenue of the
 participant and its downline comes from non-participants (US-VEM-1); under Koscot and
 BurnLounge, rewards tied to participants' own purchases rather than sales to ultimate users
-mark a pyramid. Both orders bind only their parties: the figures are benchmarks.
+mark a pyramid. Both orders bind only their parties: the figures are benchmarks, and the
+Vemma terms come from law-firm summaries of the order, not its text (regulations.md §2.7).
 
 Example::
 
@@ -49,9 +54,10 @@ from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
 from mlm_audit.metrics.attribution import (
-    downline_period_sums,
+    downline_sums,
     external_share_parts,
     fmt_money,
+    group_sums,
     money,
     period_key,
     period_label,
@@ -135,19 +141,21 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
 def _per_agent(
     net: Network, params: Params, parts: pl.DataFrame, minimum: float
 ) -> Iterator[Finding]:
-    earned = (
-        net.payouts.select("recipient_idx", "amount", period_key("paid_at", params.window))
-        .filter((pl.col("recipient_idx") >= 0) & pl.col("pk").is_not_null())
-        .group_by(pl.col("recipient_idx").alias("idx"), "pk")
-        .agg(pl.col("amount").sum().alias("earned"))
-        .filter(pl.col("earned") > 0)
-    )
     has_downline = net.direct_recruits > 0
-    earned = earned.filter(pl.Series(has_downline[earned["idx"].to_numpy()]))
+    p = net.payouts.select("recipient_idx", "amount", period_key("paid_at", params.window))
+    rec = p["recipient_idx"].to_numpy()
+    p = p.filter(pl.Series((rec >= 0) & has_downline[np.where(rec >= 0, rec, 0)])
+                 & pl.col("pk").is_not_null())
+    earned = group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
+                        {"earned": p["amount"].fill_null(0).to_numpy()}
+                        ).filter(pl.col("earned") > 0)
     rows = []
+    by_pk = parts.partition_by("pk", as_dict=True)
+    empty = parts.clear()
     for (pk,), grp in sorted(earned.partition_by("pk", as_dict=True).items()):
+        by_pk.setdefault((pk,), empty)
         period = period_label(pk, params.window)
-        sums = downline_period_sums(net, parts, pk, ("ext", "internal", "orders"))
+        sums = downline_sums(net, by_pk[(pk,)], ("ext", "internal", "orders"))
         idx = grp["idx"].to_numpy()
         ext, internal = sums["ext"][idx], sums["internal"][idx]
         total = ext + internal

@@ -57,7 +57,8 @@ from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
 VERSION = 1
-NEEDS: tuple[str, ...] = ("orders",)
+# payouts: "while earning" cannot be judged without them, and a silent pass would mislead
+NEEDS: tuple[str, ...] = ("orders", "payouts")
 
 
 class Params(CheckParams):

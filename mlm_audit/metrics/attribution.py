@@ -19,6 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics.money import NET_AMOUNT
+from mlm_audit.schema import ORDER_KINDS
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
@@ -27,6 +28,11 @@ Window = Literal["month", "quarter", "year", "all"]
 PURCHASE_KINDS = ("stock_up", "starter_kit", "self_purchase")
 ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 DAY_US = 86_400 * 1_000_000
+BUYER_COLS = ("purchased", "self_use", "stock_up", "int_direct", "buys")
+SELLER_COLS = ("resold", "ext", "ext_orders")
+KIND_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
+PURCHASE_CODES = [KIND_CODE[k] for k in PURCHASE_KINDS]
+FLOW_COLS = (*BUYER_COLS, *SELLER_COLS)
 
 
 def fmt_money(minor: int) -> str:
@@ -75,7 +81,10 @@ _CACHE: weakref.WeakKeyDictionary[Network, dict[Hashable, Any]] = weakref.WeakKe
 
 
 def _cached(net: Network, key: Hashable, build: Callable[[], Any]) -> Any:
-    slot = _CACHE.setdefault(net, {})
+    try:
+        slot = _CACHE.setdefault(net, {})
+    except TypeError:  # an object that cannot be weakly referenced: no cache
+        return build()
     if key not in slot:
         slot[key] = build()
     return slot[key]
@@ -181,10 +190,6 @@ def by_generation(gen: npt.NDArray[np.int32], amount: npt.NDArray[np.int64]) -> 
 
 
 # -- orders per agent and period ----------------------------------------------------------
-def _when(cond: pl.Expr, value: str = "net_amount") -> pl.Expr:
-    return pl.when(cond).then(pl.col(value)).otherwise(0)
-
-
 def order_flows(net: Network, window: Window) -> pl.DataFrame:
     """Per agent and period key ``pk``, from one scan of the orders (net of returns):
 
@@ -195,34 +200,93 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
     External sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
     """
     def build() -> pl.DataFrame:
-        kind, ext = pl.col("kind"), pl.col("ext")
-        o = net.orders.select(
-            "buyer_idx", "seller_idx", "kind", NET_AMOUNT, period_key("ordered_at", window),
-            pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
+        ext = pl.col("ext")
+        sells = ((pl.col("seller_idx") >= 0) & (pl.col("kind") != "return")).fill_null(False)
+        kind_code = pl.col("kind").replace_strict(
+            KIND_CODE, default=len(KIND_CODE), return_dtype=pl.Int8).fill_null(len(KIND_CODE))
+        o = net.orders.with_columns(
+            pl.Series("ext", net.order_is_external, dtype=pl.Boolean)
+        ).select(
+            "buyer_idx", "seller_idx", period_key("ordered_at", window),
+            NET_AMOUNT.fill_null(0).cast(pl.Int64).alias("amt"), kind_code.alias("k"), "ext",
+            sells.alias("sells"),
         ).filter(pl.col("pk").is_not_null())
-        by_buyer = o.filter(pl.col("buyer_idx") >= 0).group_by(
-            pl.col("buyer_idx").alias("idx"), "pk").agg(
-            _when(kind.is_in(PURCHASE_KINDS)).sum().alias("purchased"),
-            _when(kind == "self_purchase").sum().alias("self_use"),
-            _when(kind == "stock_up").sum().alias("stock_up"),
-            _when(~ext & (kind != "stock_up")).sum().alias("int_direct"),
-            (~ext).sum().cast(pl.Int64).alias("buys"),
-        )
-        sells = (pl.col("seller_idx") >= 0) & (kind != "return")
-        by_seller = o.filter(sells | ext).group_by(
-            pl.col("seller_idx").alias("idx"), "pk").agg(
-            _when(sells).sum().alias("resold"),
-            _when(ext).sum().alias("ext"),
-            ext.sum().cast(pl.Int64).alias("ext_orders"),
-        )
-        cols = ["purchased", "self_use", "stock_up", "int_direct", "buys", "resold", "ext",
-                "ext_orders"]
-        return by_buyer.join(by_seller, on=["idx", "pk"], how="full", coalesce=True).select(
-            pl.col("idx").cast(pl.Int32), "pk",
-            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in cols),
-        )
+        # each order counts for its buyer (purchase columns) and its seller (sale columns);
+        # one sort per side, then every column is a masked prefix sum over the sorted rows
+        b = o.filter(pl.col("buyer_idx") >= 0)
+        g = SortedGroups(b["buyer_idx"].to_numpy(), b["pk"].to_numpy())
+        amt, k, ext_ = g.take(b["amt"].to_numpy()), g.take(b["k"].to_numpy()), g.take(
+            b["ext"].to_numpy())
+        stock = k == KIND_CODE["stock_up"]
+        by_buyer = g.frame({
+            "purchased": np.where(np.isin(k, PURCHASE_CODES), amt, 0),
+            "self_use": np.where(k == KIND_CODE["self_purchase"], amt, 0),
+            "stock_up": np.where(stock, amt, 0),
+            "int_direct": np.where(~ext_ & ~stock, amt, 0),
+            "buys": (~ext_).astype(np.int64),
+        })
+        sl = o.filter(pl.col("sells") | ext)
+        g = SortedGroups(sl["seller_idx"].to_numpy(), sl["pk"].to_numpy())
+        amt, sold, ext_ = (g.take(sl[c].to_numpy()) for c in ("amt", "sells", "ext"))
+        by_seller = g.frame({
+            "resold": np.where(sold, amt, 0),
+            "ext": np.where(ext_, amt, 0),
+            "ext_orders": ext_.astype(np.int64),
+        })
+        return merge_sums([by_buyer, by_seller], FLOW_COLS)
 
     return _cached(net, ("flows", window), build)
+
+
+class SortedGroups:
+    """Rows grouped by (idx, pk) through one sort of a composite key; sums are prefix sums
+    differenced at group ends: exact in int64, and cheaper and steadier than a hash
+    group-by with millions of groups."""
+
+    def __init__(self, idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer]) -> None:
+        idx64, pk64 = idx.astype(np.int64), pk.astype(np.int64)
+        lo = int(pk64.min()) if pk64.size else 0
+        span = int(pk64.max()) - lo + 1 if pk64.size else 1
+        key = idx64 * span + (pk64 - lo)
+        self.order = np.argsort(key)
+        ks = key[self.order]
+        first = np.ones(ks.size, dtype=bool)
+        first[1:] = ks[1:] != ks[:-1]
+        starts = np.flatnonzero(first)
+        self.ends = np.append(starts[1:], ks.size) - 1 if ks.size else starts
+        uk = ks[starts]
+        self.keys = {"idx": (uk // span).astype(np.int32), "pk": (uk % span + lo).astype(np.int32)}
+
+    def take(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Values in sorted (grouped) row order."""
+        return values[self.order]
+
+    def sums(self, sorted_values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+        if self.ends.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        totals = np.cumsum(sorted_values.astype(np.int64, copy=False))[self.ends]
+        return np.diff(totals, prepend=0)
+
+    def frame(self, sorted_cols: dict[str, npt.NDArray[Any]]) -> pl.DataFrame:
+        return pl.DataFrame({**self.keys, **{c: self.sums(v) for c, v in sorted_cols.items()}})
+
+
+def group_sums(
+    idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer],
+    cols: dict[str, npt.NDArray[np.int64]],
+) -> pl.DataFrame:
+    """Exact int64 sums of ``cols`` per (idx, pk)."""
+    g = SortedGroups(idx, pk)
+    return g.frame({c: g.take(np.asarray(v)) for c, v in cols.items()})
+
+
+def merge_sums(frames: list[pl.DataFrame], cols: tuple[str, ...]) -> pl.DataFrame:
+    """Outer-merge per-(idx, pk) tables, absent figures counting as 0 (no hash join)."""
+    stacked = pl.concat([f.select("idx", "pk", *(
+        pl.col(c) if c in f.columns else pl.lit(0, dtype=pl.Int64).alias(c) for c in cols))
+        for f in frames])
+    return group_sums(stacked["idx"].to_numpy(), stacked["pk"].to_numpy(),
+                      {c: stacked[c].to_numpy() for c in cols})
 
 
 def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
@@ -231,14 +295,11 @@ def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
     a date fall out of dated windows. Unordered."""
     flows = order_flows(net, window).filter(pl.col("idx") >= 0).select(
         "idx", "pk", "purchased", "self_use", "stock_up", "resold")
-    earned = (
-        net.payouts.select(pl.col("recipient_idx").alias("idx"), period_key("paid_at", window),
-                           "amount")
-        .filter((pl.col("idx") >= 0) & pl.col("pk").is_not_null())
-        .group_by(pl.col("idx").cast(pl.Int32), "pk").agg(pl.col("amount").sum().alias("earned"))
-    )
-    return flows.join(earned, on=["idx", "pk"], how="left").with_columns(
-        pl.col("earned").fill_null(0).cast(pl.Int64))
+    p = net.payouts.select("recipient_idx", period_key("paid_at", window), "amount").filter(
+        (pl.col("recipient_idx") >= 0) & pl.col("pk").is_not_null())
+    earned = group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
+                        {"earned": p["amount"].fill_null(0).to_numpy().astype(np.int64)})
+    return merge_sums([flows, earned], ("purchased", "self_use", "stock_up", "resold", "earned"))
 
 
 def early_purchases(
@@ -284,7 +345,14 @@ def downline_period_sums(
     net: Network, parts: pl.DataFrame, pk: int, cols: tuple[str, ...]
 ) -> dict[str, npt.NDArray[np.int64]]:
     """Sums of ``cols`` over each agent's downline T(a) (a included) for one period key."""
-    rows = parts.filter((pl.col("pk") == pk) & (pl.col("idx") >= 0))
+    return downline_sums(net, parts.filter(pl.col("pk") == pk), cols)
+
+
+def downline_sums(
+    net: Network, rows: pl.DataFrame, cols: tuple[str, ...]
+) -> dict[str, npt.NDArray[np.int64]]:
+    """Sums of ``cols`` of per-agent ``rows`` (``idx`` column) over each downline T(a)."""
+    rows = rows.filter(pl.col("idx") >= 0)
     idx = rows["idx"].to_numpy()
     out = {}
     for c in cols:

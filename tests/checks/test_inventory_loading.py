@@ -96,3 +96,10 @@ def test_pay_settled_in_a_later_window_still_counts_as_earning(make_network):
     found = run(net)
     assert found[1].period == "2024-03"
     assert found[1].evidence["earned"] == 0 and found[1].evidence["earned_total"] == 10_00
+
+
+def test_needs_orders_and_payouts():
+    from mlm_audit.checks import REGISTRY
+
+    assert REGISTRY["inventory_loading"].needs == ("orders", "payouts")
+    assert REGISTRY["internal_sales"].needs == ("orders",)
