@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from mlm_audit.checks import excess_depth, organization_size_and_depth
 from mlm_audit.checks.base import CheckParams, CheckType
+from mlm_audit.plan.checks.plan_only import PLAN_ONLY  # plan-only types (rules/plan-gate.yaml)
 
 _MODULES = [
     excess_depth,
     organization_size_and_depth,
+    *PLAN_ONLY,
 ]
 
 REGISTRY: dict[str, CheckType] = {
