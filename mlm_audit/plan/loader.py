@@ -128,6 +128,9 @@ def coherence_errors(m: PlanModel, src: yamlsrc.Located) -> list[str]:
         if b.rank is not None and b.rank not in ranks:
             err(("bonuses", i, "rank"), f"bonus {b.id!r} names rank {b.rank!r}, which the "
                 f"plan does not define (ranks: {', '.join(ranks) or 'none'})")
+        if b.generations is not None and b.generations < b.from_generation:
+            err(("bonuses", i, "generations"), f"bonus {b.id!r}: generations must be at least "
+                f"from_generation ({b.from_generation})")
         if b.kind == "recruitment" and b.amount == 0 and b.rate == 0:
             err(("bonuses", i), f"recruitment bonus {b.id!r} pays nothing: give amount or rate")
         if b.kind != "recruitment" and b.rate == 0 and b.amount == 0:

@@ -88,6 +88,8 @@ class Bonus(_M):
     kind: Literal["recruitment", "team", "rank", "pool"]
     amount: Money = Field(0, description="Fixed amount (recruitment: per recruit).")
     rate: Rate = Field(0.0, description="Share of the basis volume (team, rank, pool).")
+    from_generation: int = Field(
+        1, ge=1, le=50, description="Recruitment: first generation paid (1 = direct).")
     generations: int | None = Field(
         None, ge=1, le=50,
         description="Recruitment: paid for recruits this many generations down (1 = direct);"

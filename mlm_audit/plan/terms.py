@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlm_audit.model import Finding, Subject
-from mlm_audit.plan.schema import MINOR_UNITS, PlanModel
+from mlm_audit.plan.schema import MINOR_UNITS, Bonus, PlanModel
 
 if TYPE_CHECKING:
     from mlm_audit.plan.loader import Plan
@@ -54,7 +54,7 @@ def downline_elements(m: PlanModel) -> list[tuple[Element, float]]:
     for i, b in enumerate(m.bonuses):
         depth: float
         if b.kind == "recruitment":
-            depth = float(b.generations or 1)
+            depth = float(max(b.generations or 1, b.from_generation))
         elif b.kind == "team" or (b.kind == "rank" and b.basis == "team_volume"):
             depth = float(b.generations) if b.generations else UNLIMITED
         else:
@@ -67,6 +67,11 @@ def downline_elements(m: PlanModel) -> list[tuple[Element, float]]:
                                 {"bonus_rate": r.bonus_rate, "basis": r.basis,
                                  "generations": "unlimited"}), UNLIMITED))
     return out
+
+
+def recruit_generations(b: Bonus) -> int:
+    """How many generations of sponsors a recruitment bonus pays for one recruit."""
+    return max((b.generations or b.from_generation) - b.from_generation + 1, 0)
 
 
 def _depth_text(d: float) -> int | str:
@@ -186,7 +191,7 @@ def max_payout_ratio(m: PlanModel, base: str) -> tuple[float, list[str]]:
     ratio += rate_bonus + rank
     if rate_bonus or rank:
         parts.append(f"bonus and rank rates {rate_bonus + rank:.4g}")
-    fixed = sum(b.amount * (b.generations or 1) for b in m.bonuses if b.kind == "recruitment")
+    fixed = sum(b.amount * recruit_generations(b) for b in m.bonuses if b.kind == "recruitment")
     if fixed:
         entry = sum(entry_components(m).values())
         if entry == 0:

@@ -32,9 +32,25 @@ def run_plan(plan: Plan, params: Params) -> Iterator[Finding]:
         return
     beyond = [el.evidence(plan) for el, d in downline_elements(plan.model)
               if d + 1 > params.max_levels]
+    where = max(beyond, key=lambda e: _depth_key(e.get("generations", e.get("generation"))),
+                default={}).get("where", plan.where("recruitment"))
     yield plan_finding(
         plan,
         f"plan {plan.name} pays across {depth_text(levels - 1)} generations: it ties "
         f"{depth_text(levels)} levels together, {params.max_levels} allowed",
-        levels=depth_text(levels), max_levels=params.max_levels, terms_beyond=beyond,
+        levels=depth_text(levels), max_levels=params.max_levels, where=where,
+        terms_beyond=beyond,
     )
+
+
+def _depth_key(d: object) -> float:
+    return float("inf") if d == "unlimited" else float(d) if isinstance(d, (int, float)) else 0.0
+
+
+def deepest_where(plan: Plan) -> str:
+    """``file:line`` of the term that pays deepest (the plan's recruitment terms if none)."""
+    terms = downline_elements(plan.model)
+    if not terms:
+        return plan.where("recruitment")
+    el, _ = max(terms, key=lambda x: x[1])
+    return plan.where(*el.path)

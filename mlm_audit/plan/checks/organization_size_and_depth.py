@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from mlm_audit.model import Finding
-from mlm_audit.plan.checks.excess_depth import linked_levels
+from mlm_audit.plan.checks.excess_depth import deepest_where, linked_levels
 from mlm_audit.plan.terms import depth_text, entry_components, plan_finding, recruitment_elements
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def run_plan(plan: Plan, params: Params) -> Iterator[Finding]:
         f"plan {plan.name} builds paying organizations of {depth_text(levels)} levels with no "
         f"cap on size: any organization of {params.min_participants} participants meets the "
         f"{params.min_participants}-person / {params.min_levels}-level test",
-        levels=depth_text(levels), min_levels=params.min_levels,
+        levels=depth_text(levels), where=deepest_where(plan), min_levels=params.min_levels,
         min_participants=params.min_participants, participants="not capped by the plan",
         entry={k: v for k, v in entry.items()}, count_all=params.count_all,
         recruitment_pay=[e.name for e in recruit_pay],
