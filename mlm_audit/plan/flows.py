@@ -75,77 +75,61 @@ def _columns(chunks: list[tuple[I64, ...]], width: int) -> list[I64]:
     return [np.concatenate(c).astype(np.int64) for c in zip(*chunks, strict=True)]
 
 
-def _month_date(months: I64, day: int) -> list[str]:
-    y = START_YEAR + (START_MONTH - 1 + months) // 12
-    mth = (START_MONTH - 1 + months) % 12 + 1
-    return [f"{a:04d}-{b:02d}-{day:02d}" for a, b in zip(y.tolist(), mth.tolist(), strict=True)]
-
-
 def write_csv(flows: Flows, out: Path, fee: int) -> dict[str, int]:
     """Write agents.csv, orders.csv, payouts.csv in canonical columns; returns row counts."""
     import polars as pl
 
+    def num(col: str, width: int) -> pl.Expr:
+        return (pl.col(col) + 1).cast(pl.String).str.zfill(width)
+
+    def ids(col: str, prefix: str) -> pl.Expr:
+        return pl.when(pl.col(col) >= 0).then(prefix + num(col, 7))
+
+    def date(col: str, day: int) -> pl.Expr:
+        m = pl.col(col) + (START_MONTH - 1)
+        return ((m // 12 + START_YEAR).cast(pl.String) + "-"
+                + (m % 12 + 1).cast(pl.String).str.zfill(2) + f"-{day:02d}")
+
+    def money(col: str) -> pl.Expr:
+        c = pl.col(col)
+        return (c // 100).cast(pl.String) + "." + (c % 100).cast(pl.String).str.zfill(2)
+
+    def order_id(month: str, kind: str, agent: str) -> pl.Expr:
+        code = pl.col(kind).replace_strict({1: "R", 2: "K", 3: "S", 4: "F"}, default="R",
+                                           return_dtype=pl.String)
+        return "O" + num(month, 2) + code + num(agent, 7)
+
     out.mkdir(parents=True, exist_ok=True)
-    a = flows.agents
-    aid = pl.Series("i", a["idx"] + 1).cast(pl.String).str.zfill(7)
-    agents = pl.DataFrame({
-        "agent_id": "A" + aid,
-        "sponsor_id": _ids(a["parent"], "A"),
-        "joined_at": _month_date(a["joined"], 1),
-        "terminated_at": [None if q < 0 else d for q, d in
-                          zip(a["quit"].tolist(), _month_date(np.maximum(a["quit"], 0), 28),
-                              strict=True)],
-        "fees_paid": _money(np.where(a["joined"] >= 0, fee, 0)),
-    })
-    o = flows.orders
-    kind = np.array(ORDER_KINDS)[o["kind"] - 1]
-    order_ids = _order_ids(o["month"], o["kind"], o["agent"])
-    retail = o["kind"] == 1
-    orders = pl.DataFrame({
-        "order_id": order_ids,
-        "buyer_id": np.where(retail, _ids(o["agent"], "C", o["month"]), _ids(o["agent"], "A")),
-        "seller_id": np.where(retail, _ids(o["agent"], "A"), None),
-        "amount": _money(o["amount"]),
-        "ordered_at": _month_date(o["month"], 15),
-        "kind": kind,
-    })
-    p = flows.payouts
-    src_order = np.where(p["source_kind"] > 0,
-                         _order_ids(p["month"], np.maximum(p["source_kind"], 1), p["source"]),
-                         None)
-    payouts = pl.DataFrame({
-        "payout_id": _ids(np.arange(p["amount"].size), "P"),
-        "recipient_id": _ids(p["recipient"], "A"),
-        "amount": _money(p["amount"]),
-        "paid_at": _month_date(p["month"], 28),
-        "kind": np.array(PAYOUT_KINDS)[p["kind"]],
-        "source_agent_id": _ids(p["source"], "A"),
-        "source_order_id": src_order,
-    })
+    agents = pl.DataFrame(flows.agents).with_columns(pl.lit(fee).alias("fee")).select(
+        ids("idx", "A").alias("agent_id"),
+        ids("parent", "A").alias("sponsor_id"),
+        date("joined", 1).alias("joined_at"),
+        pl.when(pl.col("quit") >= 0).then(date("quit", 28)).alias("terminated_at"),
+        money("fee").alias("fees_paid"),
+    )
+    retail = pl.col("kind") == 1
+    orders = pl.DataFrame(flows.orders).select(
+        order_id("month", "kind", "agent").alias("order_id"),
+        pl.when(retail).then("C" + num("month", 2) + "-" + num("agent", 7))
+        .otherwise(ids("agent", "A")).alias("buyer_id"),
+        pl.when(retail).then(ids("agent", "A")).alias("seller_id"),
+        money("amount").alias("amount"),
+        date("month", 15).alias("ordered_at"),
+        pl.col("kind").replace_strict({i + 1: k for i, k in enumerate(ORDER_KINDS)},
+                                      return_dtype=pl.String).alias("kind"),
+    )
+    payouts = pl.DataFrame(flows.payouts).with_row_index("n").select(
+        ("P" + num("n", 9)).alias("payout_id"),
+        ids("recipient", "A").alias("recipient_id"),
+        money("amount").alias("amount"),
+        date("month", 28).alias("paid_at"),
+        pl.col("kind").replace_strict(dict(enumerate(PAYOUT_KINDS)),
+                                      return_dtype=pl.String).alias("kind"),
+        ids("source", "A").alias("source_agent_id"),
+        pl.when(pl.col("source_kind") > 0)
+        .then(order_id("month", "source_kind", "source")).alias("source_order_id"),
+    )
     agents.write_csv(out / "agents.csv")
     orders.write_csv(out / "orders.csv")
     payouts.write_csv(out / "payouts.csv")
     return {"agents": agents.height, "orders": orders.height, "payouts": payouts.height}
-
-
-def _ids(idx: I64, prefix: str, month: I64 | None = None) -> npt.NDArray[np.object_]:
-    """``A0000001`` for index 0; None for -1. Customers carry the month: ``C03-0000001``."""
-    body = np.char.zfill((idx + 1).astype(str), 7)
-    if month is not None:
-        body = np.char.add(np.char.add(np.char.zfill((month + 1).astype(str), 2), "-"), body)
-    out = np.char.add(prefix, body).astype(object)
-    out[idx < 0] = None
-    return out
-
-
-def _order_ids(month: I64, kind: I64, agent: I64) -> npt.NDArray[np.object_]:
-    code = np.array(["R", "K", "S", "F"])[kind - 1]
-    head = np.char.add(np.char.add("O", np.char.zfill((month + 1).astype(str), 2)), code)
-    return np.char.add(head, np.char.zfill((agent + 1).astype(str), 7)).astype(object)
-
-
-def _money(minor: I64) -> object:
-    import polars as pl
-
-    m = pl.Series(np.asarray(minor, dtype=np.int64))
-    return (m // 100).cast(pl.String) + "." + (m % 100).cast(pl.String).str.zfill(2)
