@@ -27,15 +27,19 @@ app = typer.Typer(
 PlanArg = typer.Argument(..., help="Plan file (YAML; see docs/plan-format.md).",
                          show_default=False)
 OutputOpt = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.")
+PackOpt = typer.Option([], "--pack", "-p", help="Rule pack name or YAML file (repeatable; "
+                       "default: baseline and plan-gate).")
+SetOpt = typer.Option([], "--set", help="Override a rule parameter for this run: "
+                      "RULE.param=value (repeatable).")
+OutDirOpt = typer.Option(None, "--out", help="Also write the simulated network as "
+                         "agents/orders/payouts CSV here (audit it with audit DIR).")
 
 
 @app.command("check")
 def check(
     plan: Path = PlanArg,
-    pack: list[str] = typer.Option([], "--pack", "-p", help="Rule pack name or YAML file "
-                                   f"(repeatable; default: {', '.join(DEFAULT_PACKS)})."),
-    set_: list[str] = typer.Option([], "--set", help="Override a rule parameter for this run: "
-                                   "RULE.param=value (repeatable)."),
+    pack: list[str] = PackOpt,
+    set_: list[str] = SetOpt,
     fail_on: str = typer.Option("high", "--fail-on", help="Exit 1 when a finding is at or above "
                                 "this severity: info, low, medium, high, critical."),
     fmt: str = typer.Option("text", "--format", "-f", help="Output format: text or a report "
@@ -90,8 +94,7 @@ def simulate(
                                            help="'fixed' model: recruits per participant."),
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
     output: Path | None = OutputOpt,
-    out: Path | None = typer.Option(None, "--out", help="Also write the simulated network as "
-                                    "agents/orders/payouts CSV here (audit it with audit DIR)."),
+    out: Path | None = OutDirOpt,
 ) -> int:
     """Monte Carlo: grow a network under the plan in a finite market; who wins, who loses."""
     from pydantic import ValidationError
@@ -104,10 +107,10 @@ def simulate(
     if fmt not in ("text", "json"):
         raise InputError(f"--format {fmt!r}: expected text or json")
     try:
-        params = SimParams(market_size=market_size, months=months, seed=seed,
-                           propensity=propensity, retail_demand=retail_demand, churn=churn,
-                           founders=founders, attachment=attachment,  # type: ignore[arg-type]
-                           recruits_per_agent=recruits_per_agent)
+        params = SimParams.model_validate(dict(
+            market_size=market_size, months=months, seed=seed, propensity=propensity,
+            retail_demand=retail_demand, churn=churn, founders=founders, attachment=attachment,
+            recruits_per_agent=recruits_per_agent))
     except ValidationError as e:
         raise InputError("\n".join(f"--{'-'.join(str(x) for x in er['loc']).replace('_', '-')}"
                                    f": {er['msg']}" for er in e.errors())) from None

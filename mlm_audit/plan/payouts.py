@@ -78,8 +78,8 @@ def pay_month(sim: _Sim, t: int, new: I64, retail: I64, bought: I64, drawn: I64,
         if lv.generation == 0:
             give("retail_commission", src, src, amount, SRC_RETAIL)
         else:
-            kind = SRC_RETAIL if lv.basis == "downline_sales" else SRC_STOCK
-            give("override", sim.anc[lv.generation - 1, src], src, amount, kind)
+            src_kind = SRC_RETAIL if lv.basis == "downline_sales" else SRC_STOCK
+            give("override", sim.anc[lv.generation - 1, src], src, amount, src_kind)
     entry = sim.fee + sim.tier + sim.entry_goods
     for b in m.bonuses:
         if b.kind != "recruitment" or new.size == 0:

@@ -108,7 +108,7 @@ class Qualify(_M):
 
 class Rank(_M):
     name: str = Field(min_length=1)
-    qualify: Qualify = Field(default_factory=Qualify)
+    qualify: Qualify = Field(default_factory=lambda: Qualify.model_validate({}))
     bonus_rate: Rate = 0.0
     basis: Literal["own_retail", "team_volume"] = "team_volume"
 
@@ -151,12 +151,12 @@ class PlanModel(_M):
     version: int = Field(1, ge=1)
     title: Text = Field(default_factory=Text)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    product: Product = Field(default_factory=Product)
+    product: Product = Field(default_factory=lambda: Product.model_validate({}))
     join: Join = Field(default_factory=Join)
-    recruitment: Recruitment = Field(default_factory=Recruitment)
+    recruitment: Recruitment = Field(default_factory=lambda: Recruitment.model_validate({}))
     commissions: list[Level] = Field(default_factory=list)
     bonuses: list[Bonus] = Field(default_factory=list)
     ranks: list[Rank] = Field(default_factory=list)
-    inventory: Inventory = Field(default_factory=Inventory)
+    inventory: Inventory = Field(default_factory=lambda: Inventory.model_validate({}))
     cooling_off: CoolingOff | None = None
     returns: Returns | None = None

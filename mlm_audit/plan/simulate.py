@@ -68,6 +68,10 @@ class SimResult:
     parent: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
+def _zeros(n: int) -> I64:
+    return np.zeros(n, dtype=np.int64)
+
+
 def simulate(plan: PlanModel, params: SimParams, record: bool = False) -> SimResult:
     return _Sim(plan, params, record).run()
 
@@ -91,8 +95,11 @@ class _Sim:
                  if b.kind == "recruitment"]
         self.depth = max(gens, default=0)
         self.anc = np.full((self.depth, n), -1, dtype=np.int64)
-        for name in ("paid", "fees", "goods", "retail_rev", "refunds", "stock", "sold"):
-            setattr(self, name, np.zeros(n, dtype=np.int64))
+        # money per participant, minor units: received, paid as fees, goods bought, revenue
+        # from selling own stock, refunds; stock on hand and goods sold at cost
+        self.paid, self.fees, self.goods = _zeros(n), _zeros(n), _zeros(n)
+        self.retail_rev, self.refunds = _zeros(n), _zeros(n)
+        self.stock, self.sold = _zeros(n), _zeros(n)
         entry = entry_components(plan)
         self.fee = entry.get("join.fee", 0)
         tier = gate_tier(plan)

@@ -167,7 +167,8 @@ def participant_purchases(m: PlanModel) -> list[str]:
 def own_retail_rate(m: PlanModel) -> float:
     base = sum(lv.rate for lv in m.commissions if lv.generation == 0)
     rank = max((r.bonus_rate for r in m.ranks if r.basis == "own_retail"), default=0.0)
-    own_bonus = sum(b.rate for b in m.bonuses if b.basis == "own_retail" and b.kind != "recruitment")
+    own_bonus = sum(b.rate for b in m.bonuses
+                    if b.basis == "own_retail" and b.kind != "recruitment")
     return base + rank + own_bonus
 
 

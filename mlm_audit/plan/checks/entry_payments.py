@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def run_plan(plan: Plan, params: Any) -> Iterator[Finding]:
     m = plan.model
     entry = entry_components(m)
-    if 1.0 <= params.max_share_paying:
+    if params.max_share_paying >= 1.0:
         return
     paths = entry_paths(m)
     disguised = m.join.fee == 0
