@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from mlm_audit.checks import excess_depth, organization_size_and_depth
+from mlm_audit.checks import (
+    excess_depth,
+    missing_buyback,
+    missing_cooling_off,
+    missing_returns,
+    organization_size_and_depth,
+    purchase_to_qualify,
+    rank_by_headcount,
+)
 from mlm_audit.checks.base import CheckParams, CheckType
-from mlm_audit.plan.checks.plan_only import PLAN_ONLY  # plan-only types (rules/plan-gate.yaml)
 
 _MODULES = [
     excess_depth,
     organization_size_and_depth,
-    *PLAN_ONLY,
+    # plan-only check types (NEEDS = ("plan",)): rules/plan-gate.yaml, run by `plan check`
+    missing_buyback,
+    missing_cooling_off,
+    missing_returns,
+    purchase_to_qualify,
+    rank_by_headcount,
 ]
 
 REGISTRY: dict[str, CheckType] = {

@@ -64,3 +64,14 @@ def test_not_utf8(tmp_path):
     with pytest.raises(PlanError) as e:
         load_plan(f)
     assert f"{f}:3: plan files are UTF-8" in str(e.value)
+
+
+def test_docs_example_is_a_valid_plan():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "plan-format.md").read_text("utf-8")
+    block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    plan = parse_plan(block, "docs/plan-format.md")
+    m = plan.model
+    assert m.join.starter_kit.amount == 39900 and m.bonuses[1].from_generation == 2
+    assert m.inventory.buyback is not None and m.inventory.buyback.rate == 0.9

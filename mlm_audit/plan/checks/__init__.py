@@ -4,9 +4,9 @@ A counterpart lives in ``mlm_audit/plan/checks/<check name>.py`` and defines
 ``run_plan(plan, params) -> Iterable[Finding]``; ``params`` is the rule's validated instance
 of the data check's own ``Params`` model, so one rule pack drives both data and plan audits.
 
-Plan-only check types (``plan_only.PLAN_ONLY``) cover terms that no data export shows
-(buy-back, cooling-off, returns, rank rules). They are full check types, registered in
-``mlm_audit.checks.REGISTRY`` with ``NEEDS = ("plan",)`` so a data audit skips them.
+Plan-only check types cover terms that no data export shows (buy-back, cooling-off,
+returns, rank rules). They are ordinary check modules in ``mlm_audit/checks/`` with
+``NEEDS = ("plan",)`` (so a data audit skips them with a note) and a ``run_plan`` function.
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-# The check registry imports the plan-only types from this package; importing it first
-# makes every import order resolve (see plan_only.py).
-import mlm_audit.checks  # noqa: F401
 from mlm_audit.model import Finding
 
 PlanFn = Callable[[Any, Any], Iterable[Finding]]
@@ -31,9 +28,12 @@ COUNTERPARTS = (
 
 def plan_registry() -> dict[str, PlanFn]:
     """Check name -> plan function, for every check that applies to a plan."""
-    from mlm_audit.plan.checks.plan_only import PLAN_ONLY
+    from mlm_audit.checks import REGISTRY
 
-    out: dict[str, PlanFn] = {m.__name__.rsplit(".", 1)[-1]: m.run_plan for m in PLAN_ONLY}
+    out: dict[str, PlanFn] = {}
+    for name, ct in REGISTRY.items():
+        if "plan" in ct.needs:
+            out[name] = importlib.import_module(f"mlm_audit.checks.{name}").run_plan
     for name in COUNTERPARTS:
         module = importlib.import_module(f"mlm_audit.plan.checks.{name}")
         out[name] = module.run_plan
