@@ -42,7 +42,10 @@ def test_check_set_override(capsys):
     assert run_cli([*args, "--set", "BASE-ORG-30-3.min_levels=100",
                     "--set", "BASE-DEPTH.max_levels=1000"]) == 1  # unlimited depth still fails
     doc = json.loads(capsys.readouterr().out)
-    assert {f["rule_id"] for f in doc["findings"]} == {"BASE-ORG-30-3", "BASE-DEPTH"}
+    by_rule = {f["rule_id"]: f["evidence"] for f in doc["findings"]}
+    assert by_rule["BASE-DEPTH"]["max_levels"] == 1000
+    assert by_rule["BASE-ORG-30-3"]["min_levels"] == 100
+    assert run_cli([*args, "--set", "BASE-DEPTH.nope=1"]) == 2
 
 
 def test_invalid_plan_exits_2_with_location(tmp_path, capsys):
