@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
+from mlm_audit import pipeline
 from mlm_audit.cli.common import out_console, parse_severity, progress, write_output
 from mlm_audit.model import AuditResult, InputError, IssueLevel
 from mlm_audit.reports import RENDERERS
 from mlm_audit.reports import text as text_report
-
-if TYPE_CHECKING:  # loaded in the commands: other commands (plan check) start faster
-    from mlm_audit import pipeline
 
 FORMATS = ["text", *RENDERERS]
 
@@ -33,8 +30,6 @@ def _inputs(path: Path | None, agents: Path | None, orders: Path | None,
             payouts: Path | None, mapping: Path | None) -> pipeline.Inputs:
     if path is None and agents is None:
         raise InputError("give a data directory (mlm-audit audit DIR) or --agents FILE")
-    from mlm_audit import pipeline
-
     return pipeline.Inputs(path, agents, orders, payouts, mapping)
 
 
@@ -77,8 +72,6 @@ def audit(
     strict: bool = StrictOpt,
 ) -> int:
     """Load, preflight, run rule packs, report. The main job."""
-    from mlm_audit import pipeline
-
     threshold = parse_severity(fail_on)
     inputs = _inputs(path, agents, orders, payouts, mapping)
     packs = pipeline.load_packs(pack)
@@ -103,8 +96,6 @@ def validate(
     strict: bool = StrictOpt,
 ) -> int:
     """Load and preflight only: data-quality report, no rules."""
-    from mlm_audit import pipeline
-
     inputs = _inputs(path, agents, orders, payouts, mapping)
     with progress() as step:
         result = pipeline.validate_only(pipeline.prepare(inputs, step))
