@@ -8,6 +8,7 @@ the same as in a data audit. Rules with no plan counterpart are listed as notes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from mlm_audit.engine import stamp, tool_info
@@ -56,10 +57,23 @@ def plan_stats(plan: Plan) -> dict[str, Any]:
     }
 
 
+def rule_catalog(rules: Sequence[Rule]) -> list[dict[str, Any]]:
+    """The rules of a plan check, for reports that list passing and skipped rules too."""
+    registry = plan_registry()
+    out = [{
+        "id": r.id, "pack": r.pack, "check": r.model.check, "severity": r.model.severity.value,
+        "title": dict(sorted(r.model.title.model_dump().items())), "basis": r.model.basis,
+        "note": r.model.note, "params": r.params.model_dump(mode="json"),
+        "references": [ref.to_reference().to_dict() for ref in r.model.references],
+        "skipped": None if r.model.check in registry else "not applicable to a plan",
+    } for r in rules]
+    return sorted(out, key=lambda d: str(d["id"]))
+
+
 def check_plan(plan: Plan, packs: Sequence[Pack], rules: Sequence[Rule],
                fail_on: Severity = Severity.high) -> AuditResult:
     findings, notes = run_plan_rules(plan, rules)
-    return AuditResult(
+    result = AuditResult(
         tool=tool_info(),
         inputs=[plan.input_info()],
         packs=[p.to_dict() for p in packs],
@@ -69,3 +83,7 @@ def check_plan(plan: Plan, packs: Sequence[Pack], rules: Sequence[Rule],
         fail_on=fail_on,
         notes=notes,
     )
+    if "rules" in {f.name for f in fields(AuditResult)}:
+        # reports that list every rule (JUnit test cases, SARIF descriptors) read this
+        setattr(result, "rules", rule_catalog(rules))  # noqa: B010
+    return result

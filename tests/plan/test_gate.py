@@ -86,3 +86,16 @@ def test_data_audit_skips_plan_only_rules():
     findings, notes = engine.run_rules(net, rules)
     assert findings == []
     assert len(notes) == len(rules) and all("needs plan" in n for n in notes)
+
+
+def test_rule_catalog_lists_every_rule(sample):
+    from mlm_audit.plan.gate import rule_catalog
+
+    rules = collect_rules([load_pack("baseline"), load_pack("plan-gate")])
+    model = RuleModel(id="P-LOSS", check="participant_losses", severity="info",
+                      title={"en": "losses", "zh": "亏损"})
+    fake = Rule("p", model, load_pack("plan-gate").rules[0].params)
+    cat = rule_catalog([*rules, fake])
+    assert [c["id"] for c in cat] == sorted(r.id for r in [*rules, fake])
+    skipped = {c["id"]: c["skipped"] for c in cat}
+    assert skipped["P-LOSS"] == "not applicable to a plan" and skipped["BASE-DEPTH"] is None
