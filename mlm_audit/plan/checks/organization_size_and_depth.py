@@ -38,7 +38,7 @@ def run_plan(plan: Plan, params: Params) -> Iterator[Finding]:
         f"cap on size: any organization of {params.min_participants} participants meets the "
         f"{params.min_participants}-person / {params.min_levels}-level test",
         levels=depth_text(levels), where=deepest_where(plan), min_levels=params.min_levels,
-        min_participants=params.min_participants, participants="not capped by the plan",
+        min_participants=params.min_participants, size_cap=None,
         entry={k: v for k, v in entry.items()}, count_all=params.count_all,
         recruitment_pay=[e.name for e in recruit_pay],
     )
