@@ -82,3 +82,13 @@ def test_simulate_text(capsys):
     assert run_cli(["plan", "simulate", plan("cps-shop"), "-n", "2000", "-m", "6"]) == 0
     out = capsys.readouterr().out
     assert "net loss" in out and "participants" in out
+
+
+def test_lawful_plan_simulated_network_passes_audit(tmp_path, capsys):
+    out = tmp_path / "cps"
+    assert run_cli(["plan", "simulate", plan("cps-shop"), "-n", "3000", "-m", "12",
+                    "--format", "json", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert run_cli(["audit", str(out), "-f", "json"]) == 0
+    audit = json.loads(capsys.readouterr().out)
+    assert audit["summary"]["failing"] == 0 and audit["stats"]["payouts"] > 0
