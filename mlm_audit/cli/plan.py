@@ -5,6 +5,7 @@ Imports stay inside the commands so ``plan check`` starts fast.
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,10 @@ def check(
             render_check(out_console(), result, lang)
     else:
         write_output(RENDERERS[fmt](result, lang=lang), output)
+    # The answer is out. Interpreter exit would now run a garbage collection over every
+    # object the imports created (pydantic schemas, polars, rich): about a quarter of a
+    # second, a third of this command. Freezing them skips that scan; atexit still runs.
+    gc.freeze()
     return 1 if result.failing() else 0
 
 
