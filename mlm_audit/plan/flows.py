@@ -51,10 +51,10 @@ class Recorder:
             self.orders.append((np.full(idx.size, t), idx, np.full(idx.size, code),
                                 amount[idx]))
 
-    def pay(self, t: int, kind: str, rcpt: I64, src: I64, amount: I64, src_kind: int) -> None:
+    def pay(self, t: int, kind: str, rcpt: I64, src: I64, amount: I64, src_kind: I64) -> None:
         k = PAYOUT_KINDS.index(kind)
         self.payouts.append((np.full(rcpt.size, t), rcpt, src, np.full(rcpt.size, k), amount,
-                             np.full(rcpt.size, src_kind)))
+                             src_kind))
 
     def finish(self, sim: _Sim) -> Flows:
         n = sim.n

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 I64 = npt.NDArray[np.int64]
 
-# source-order codes shared with flows.py
-SRC_NONE, SRC_RETAIL, SRC_ENTRY, SRC_STOCK = 0, 1, 2, 3
+# source-order codes shared with flows.py (order kinds: retail, starter_kit, stock_up, fee)
+SRC_NONE, SRC_RETAIL, SRC_ENTRY, SRC_STOCK, SRC_FEE = 0, 1, 2, 3, 4
 
 
 def subtree_sum(sim: _Sim, values: I64) -> I64:
@@ -59,15 +59,17 @@ def pay_month(sim: _Sim, t: int, new: I64, retail: I64, bought: I64, drawn: I64,
     rule = m.inventory.resale_rule
     if rule is not None:  # an enforced resale rule withholds pay on others' activity
         eligible &= drawn >= (rule * bought).astype(np.int64)
-    entry_src = SRC_ENTRY
+    # what a joiner's money is recorded as: starter-kit goods, else a gating tier's fee order
+    entry_src = SRC_ENTRY if sim.entry_goods else SRC_FEE if sim.tier else SRC_NONE
 
-    def give(kind: str, rcpt: I64, src: I64, amount: I64, src_kind: int) -> None:
+    def give(kind: str, rcpt: I64, src: I64, amount: I64, src_kind: int | I64) -> None:
         ok = (rcpt >= 0) & (amount > 0)
         ok[ok] &= eligible[rcpt[ok]]
         rcpt, src, amount = rcpt[ok], src[ok], amount[ok]
         paid[:] += np.bincount(rcpt, weights=amount, minlength=n).astype(np.int64)
         if sim.rec is not None:
-            sim.rec.pay(t, kind, rcpt, src, amount, src_kind)
+            kinds = np.broadcast_to(np.asarray(src_kind, dtype=np.int64), ok.shape)[ok]
+            sim.rec.pay(t, kind, rcpt, src, amount, kinds)
 
     for lv in m.commissions:
         if lv.rate <= 0:
@@ -78,7 +80,9 @@ def pay_month(sim: _Sim, t: int, new: I64, retail: I64, bought: I64, drawn: I64,
         if lv.generation == 0:
             give("retail_commission", src, src, amount, SRC_RETAIL)
         else:
-            src_kind = SRC_RETAIL if lv.basis == "downline_sales" else SRC_STOCK
+            src_kind: int | I64 = SRC_RETAIL
+            if lv.basis == "downline_purchases":  # a joiner's purchases are its entry orders
+                src_kind = np.where(sim.joined[src] == t, entry_src, SRC_STOCK)
             give("override", sim.anc[lv.generation - 1, src], src, amount, src_kind)
     entry = sim.fee + sim.tier + sim.entry_goods
     for b in m.bonuses:

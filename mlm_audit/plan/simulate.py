@@ -203,7 +203,11 @@ class _Sim:
         self.sold[:n] += drawn
         company_retail = int(retail_value.sum() - from_stock.sum())
         rev_participants = int(fee_paid.sum() + bought.sum())
-        paid = pay_month(self, t, new, retail_value, bought + fee_paid, drawn,
+        # purchases that downline_purchases commissions pay on: goods and a gating tier
+        # bought with money (not the plain joining fee)
+        purchases = bought.copy()
+        purchases[new] += self.tier
+        paid = pay_month(self, t, new, retail_value, purchases, drawn,
                          company_retail + rev_participants)
         self.paid[:n] += paid
         quits = act[self.rng.random(act.size) < self.p.churn]

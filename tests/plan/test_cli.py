@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -70,6 +71,11 @@ def test_simulate_json_and_audit_round_trip(tmp_path, capsys):
     for key in ("loss_share", "loss_share_active", "median_income", "top1_income_share",
                 "revenue_external", "revenue_participants", "months_to_saturation", "depth"):
         assert key in s
+    with (out / "orders.csv").open(encoding="utf-8") as fh:
+        order_ids = {row["order_id"] for row in csv.DictReader(fh)}
+    with (out / "payouts.csv").open(encoding="utf-8") as fh:
+        linked = [row["source_order_id"] for row in csv.DictReader(fh) if row["source_order_id"]]
+    assert linked and set(linked) <= order_ids  # every payout names an order that exists
     # the simulated network is judged by the same checks as real data
     assert run_cli(["audit", str(out), "-f", "json"]) == 1
     audit = json.loads(capsys.readouterr().out)
