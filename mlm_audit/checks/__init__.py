@@ -11,10 +11,15 @@ from mlm_audit.checks import (
     income_concentration,
     internal_sales,
     inventory_loading,
+    missing_buyback,
+    missing_cooling_off,
+    missing_returns,
     non_retail_rewards,
     organization_size_and_depth,
     participant_losses,
     payout_cap,
+    purchase_to_qualify,
+    rank_by_headcount,
     recruitment_rewards,
     recruitment_surge,
 )
@@ -35,6 +40,12 @@ _MODULES = [
     income_concentration,
     cross_line_payouts,
     expression,
+    # plan-only check types (NEEDS = ("plan",)): rules/plan-gate.yaml, run by `plan check`
+    missing_buyback,
+    missing_cooling_off,
+    missing_returns,
+    purchase_to_qualify,
+    rank_by_headcount,
 ]
 
 REGISTRY: dict[str, CheckType] = {

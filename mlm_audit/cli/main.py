@@ -14,6 +14,7 @@ import typer
 from mlm_audit import __version__
 from mlm_audit.cli import audit as audit_cmd
 from mlm_audit.cli import generate as generate_cmd
+from mlm_audit.cli import plan as plan_cmd
 from mlm_audit.cli import rules as rules_cmd
 from mlm_audit.cli import store as store_cmd
 from mlm_audit.cli import verify as verify_cmd
@@ -51,6 +52,7 @@ def main(
 
 audit_cmd.register(app)
 app.add_typer(rules_cmd.app, name="rules")
+app.add_typer(plan_cmd.app, name="plan")
 generate_cmd.register(app)
 store_cmd.register(app)
 verify_cmd.register(app)
