@@ -36,7 +36,7 @@ def attach(result: AuditResult, net: Network, rules: Sequence[Rule] = ()) -> Aud
 
 
 def rule_catalog(net: Network, rules: Iterable[Rule]) -> list[dict[str, Any]]:
-    available = {"orders": net.has_orders, "payouts": net.has_payouts}
+    available = {"orders": net.has_orders, "payouts": net.has_payouts, "plan": False}
     out = []
     for r in rules:
         needs = REGISTRY[r.model.check].needs

@@ -49,7 +49,8 @@ def _fields(template: str) -> set[str]:
 
 def finding_message(f: StampedFinding, lang: str) -> str:
     template = catalog(lang).get(f"check.{f.check}.message")
-    if template is None:
+    # plan findings word their own message from the plan's terms, not from data evidence
+    if template is None or f.subject.kind in ("plan", "plan-level"):
         return f.message
     values = {k: v for k, v in f.evidence.items() if isinstance(v, str | int | float | bool)}
     values["subject"] = f.subject.id

@@ -54,3 +54,28 @@ def test_data_issues_are_described_in_chinese(sample: AuditResult) -> None:
     assert i18n.issue_message(issue, "en") == issue.message
     assert i18n.issue_message(issue, "zh").startswith("推荐人不在人员名单中：")
     assert "推荐人不在人员名单中" in RENDERERS["md"](sample, lang="zh")
+
+
+def test_plan_findings_keep_their_own_message_in_every_language():
+    from mlm_audit import i18n
+    from mlm_audit.model import Severity, StampedFinding, Subject
+
+    f = StampedFinding(
+        rule_id="CN-CR-01", check="organization_size_and_depth", severity=Severity.critical,
+        title={"en": "t", "zh": "t"}, subject=Subject("plan", "pyramid"),
+        message="the plan pays on recruits", evidence={"participants": 30, "levels": 3},
+        references=[], fingerprint="x")
+    assert i18n.finding_message(f, "zh") == "the plan pays on recruits"
+
+
+def test_plan_only_rules_are_listed_as_skipped_in_data_audits():
+    import polars as pl
+
+    from mlm_audit import preflight, report_data
+    from mlm_audit.packs import collect_rules, load_pack
+    from mlm_audit.schema import Dataset
+
+    net, _ = preflight.run(Dataset.from_frames(pl.DataFrame(
+        {"agent_id": ["a", "b"], "sponsor_id": [None, "a"]})))
+    catalog = report_data.rule_catalog(net, collect_rules([load_pack("plan-gate")]))
+    assert catalog and all(r["skipped"] == "needs plan" for r in catalog)
