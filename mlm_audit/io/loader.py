@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pyarrow.compute as pc
 
 from mlm_audit.io import coerce
 from mlm_audit.io.aliases import KIND_ALIASES
@@ -148,7 +149,10 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
                     f"{col} {{value!r}} is not {expected}; left empty")
     if "kind" in typed.columns and table in KIND_ALIASES:
         typed = _kinds(table, typed, tm, file, issues)
-    kept = typed.filter(~reject).select([c for c in typed.columns if not c.startswith("_bad_")])
+    kept = typed.select([c for c in typed.columns if not c.startswith("_bad_")])
+    rejected = typed.select(reject.alias("r"))["r"]
+    if rejected.any():  # filtering copies every column: only when a row goes
+        kept = kept.filter(~rejected)
     defaults = {c: v for c, v in DEFAULTS[table].items() if c in kept.columns}
     kept = kept.with_columns([pl.col(c).fill_null(v) for c, v in defaults.items()])
     return conform(table, kept), typed.height - kept.height
@@ -157,8 +161,12 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
 def _kinds(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
            issues: list[DataIssue]) -> pl.DataFrame:
     aliases = {**KIND_ALIASES[table], **{k.lower(): v for k, v in tm.kinds.items()}}
-    low = pl.col("kind").str.to_lowercase()
-    mapped = low.replace_strict(list(aliases), list(aliases.values()), default=None)
+    # map the few distinct spellings, then gather: no per-row lowercasing or dict lookup
+    uniq = df["kind"].unique().drop_nulls()
+    canon = pl.Series([aliases.get(k) for k in uniq.str.to_lowercase().to_list()],
+                      dtype=pl.String)
+    pos = pc.index_in(df["kind"].to_arrow(), value_set=uniq.to_arrow())
+    mapped = canon.gather(pl.Series(pos).cast(pl.UInt32))
     fallback = DEFAULTS[table]["kind"]
     df = df.with_columns(mapped.alias("_kind"))
     unknown = df.filter(pl.col("kind").is_not_null() & pl.col("_kind").is_null())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def detect_encoding(data: bytes) -> str:
     superset, Excel's CSV on Chinese Windows) when they decode as that."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if data.isascii():  # fast for large exports: ASCII is UTF-8, no decode needed
+        return "utf-8"
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -77,7 +80,9 @@ def read_raw(path: Path) -> RawTable:
             f"{path}: unsupported file type {path.suffix!r}; expected one of "
             f"{', '.join(sorted(FORMATS))}"
         )
-    digest = sha256_file(path)
+    # hash in a thread while the file is parsed (hashlib releases the GIL)
+    hashing = ThreadPoolExecutor(max_workers=1)
+    digest_job = hashing.submit(sha256_file, path)
     try:
         if fmt in ("csv", "tsv"):
             df, enc = _read_delimited(path, fmt)
@@ -92,6 +97,9 @@ def read_raw(path: Path) -> RawTable:
         raise InputError(f"{path}: {e}") from None
     except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, ValueError, OSError) as e:
         raise InputError(f"{path}: cannot read as {fmt}: {str(e).splitlines()[0]}") from None
+    finally:
+        hashing.shutdown(wait=True)
+    digest = digest_job.result()
     return RawTable(df.with_columns(pl.col(ROW).cast(pl.Int64)), str(path), digest, enc, fmt)
 
 
