@@ -161,10 +161,9 @@ def _joined_before_sponsor(net: Network, file: str | None, issues: list[DataIssu
 def _unknown_agents(net: Network, ofile: str | None, pfile: str | None,
                     issues: list[DataIssue]) -> None:
     seller = pl.col("seller_id")
-    bad_seller = net.orders.filter(
-        seller.is_not_null()
-        & ~seller.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS)
-        & (pl.col("seller_idx") < 0))
+    # cheap integer test first: the string test runs only on sellers that are not agents
+    bad_seller = net.orders.filter((pl.col("seller_idx") < 0) & seller.is_not_null()).filter(
+        ~seller.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS))
     _itemize(issues, bad_seller, "unknown_agent", IssueLevel.warning, "orders", ofile,
              "seller_id",
              lambda r: f"order {r['order_id']} credits seller {r['seller_id']}, who is not in "
