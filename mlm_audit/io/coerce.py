@@ -55,12 +55,14 @@ def money_series(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl
     if minor:
         fast = s.cast(pl.Int64, strict=False)
     else:
+        # without its first dot the text must be an integer; with the dot third from the end
+        # and at least one digit before it, that is [+-]?digits.dd exactly
         n = s.str.len_bytes()
         dot = s.str.find(".", literal=True)
-        two_dp = (dot == n - 3) & s.str.slice(0, dot).cast(pl.Int64, strict=False).is_not_null()
         plain = s.str.replace(".", "", literal=True, n=1).cast(pl.Int64, strict=False)
-        fast = pl.when(two_dp).then(plain).when(dot.is_null()).then(
-            s.cast(pl.Int64, strict=False) * MINOR_UNITS)
+        signed = s.str.starts_with("-") | s.str.starts_with("+")
+        two_dp = (dot == n - 3) & ((dot >= 2) | ((dot == 1) & ~signed))
+        fast = pl.when(two_dp).then(plain).when(dot.is_null()).then(plain * MINOR_UNITS)
     val = df.select(fast.alias(col))[col]
     need = val.is_null() & df[col].is_not_null()
     invalid = pl.Series(col, [False] * df.height, dtype=pl.Boolean)
