@@ -103,7 +103,22 @@ def read_raw(path: Path) -> RawTable:
     return RawTable(df.with_columns(pl.col(ROW).cast(pl.Int64)), str(path), digest, enc, fmt)
 
 
+def _is_ascii_file(path: Path) -> bool:
+    with path.open("rb") as f:
+        return all(chunk.isascii() for chunk in iter(lambda: f.read(1 << 24), b""))
+
+
 def _read_delimited(path: Path, fmt: str) -> tuple[pl.DataFrame, str]:
+    if _is_ascii_file(path):
+        # plain ASCII (most machine exports): let the reader map the file itself rather than
+        # holding a second copy of it in memory
+        with path.open("rb") as f:
+            head = f.read(1 << 16)
+        first = head[: head.find(b"\n") if b"\n" in head else len(head)].decode("ascii")
+        df = pl.read_csv(path, separator=sniff_delimiter(first, fmt), infer_schema=False,
+                         truncate_ragged_lines=False, raise_if_empty=False)
+        df = df.rename({c: c.strip() for c in df.columns})
+        return df.with_row_index(ROW, offset=2), "utf-8"
     data = path.read_bytes()
     enc = detect_encoding(data)
     if enc == "gb18030":
