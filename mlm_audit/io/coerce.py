@@ -53,19 +53,21 @@ def money_series(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl
     """
     s = pl.col(col)
     if minor:
-        fast = s.cast(pl.Int64, strict=False)
+        val = df.select(s.cast(pl.Int64, strict=False))[col]
     else:
         # without its first dot the text must be an integer; with the dot third from the end
         # and at least one digit before it, that is [+-]?digits.dd exactly
-        n = s.str.len_bytes()
-        dot = s.str.find(".", literal=True)
-        plain = s.str.replace(".", "", literal=True, n=1).cast(pl.Int64, strict=False)
-        signed = s.str.starts_with("-") | s.str.starts_with("+")
-        two_dp = (dot == n - 3) & ((dot >= 2) | ((dot == 1) & ~signed))
-        fast = pl.when(two_dp).then(plain).when(dot.is_null()).then(plain * MINOR_UNITS)
-    val = df.select(fast.alias(col))[col]
+        parts = df.select(
+            n=s.str.len_bytes(), dot=s.str.find(".", literal=True),
+            plain=s.str.replace(".", "", literal=True, n=1).cast(pl.Int64, strict=False),
+            signed=s.str.starts_with("-") | s.str.starts_with("+"),
+        )
+        dot = pl.col("dot")
+        two_dp = (dot == pl.col("n") - 3) & ((dot >= 2) | ((dot == 1) & ~pl.col("signed")))
+        val = parts.select(pl.when(two_dp).then(pl.col("plain")).when(dot.is_null())
+                           .then(pl.col("plain") * MINOR_UNITS).alias(col))[col]
     need = val.is_null() & df[col].is_not_null()
-    invalid = pl.Series(col, [False] * df.height, dtype=pl.Boolean)
+    invalid = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True).alias(col)
     if need.any():
         idx = need.arg_true()
         slow_val, slow_bad = money(col, minor)
