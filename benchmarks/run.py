@@ -85,6 +85,8 @@ def main() -> None:
     ap.add_argument("--skip-naive", action="store_true",
                     help="Do not run the naive version (it needs ~1.5 KiB per agent and minutes)")
     ap.add_argument("--reuse", action="store_true", help="Reuse data already generated")
+    ap.add_argument("--stream-parse", action="store_true",
+                    help="Parse baseline batch by batch (when parsed tables exceed RAM)")
     ap.add_argument("--max-rss-gib", type=float, default=18.0,
                     help="Kill a step whose resident memory goes above this")
     args = ap.parse_args()
@@ -103,14 +105,19 @@ def main() -> None:
     meta = json.loads((data / "scenario.json").read_text(encoding="utf-8"))
     results["rows"] = {k: meta[k] for k in ("agents", "orders", "payouts")}
     results["bytes"] = sum(p.stat().st_size for p in data.iterdir())
-    results["parse"] = measure("parse", [py, str(ROOT / "benchmarks" / "bench_parse.py"),
-                                         str(data)], args.max_rss_gib)
+    parse = [py, str(ROOT / "benchmarks" / "bench_parse.py"), str(data)]
+    results["parse_mode"] = "stream" if args.stream_parse else "read_csv"
+    results["parse"] = measure("parse", parse + (["--stream"] if args.stream_parse else []),
+                               args.max_rss_gib)
     results["audit"] = measure("audit", [
         py, "-c", "from mlm_audit.cli.main import run; run()", "audit", str(data),
         "--format", "json", "--output", os.devnull], args.max_rss_gib)
     if not args.skip_naive and args.format == "csv":
         results["naive"] = measure("naive", [py, str(ROOT / "benchmarks" / "bench_naive.py"),
                                              str(data)], args.max_rss_gib)
+    if "killed_at_rss_gib" in results["audit"]:  # type: ignore[operator]
+        print(json.dumps(results, indent=2))
+        return
     audit_s = results["audit"]["wall_s"]  # type: ignore[index]
     ratios = {"audit_over_parse": round(audit_s / results["parse"]["wall_s"], 2)}  # type: ignore[index]
     if "naive" in results:
