@@ -10,6 +10,19 @@ import sys
 from pathlib import Path
 
 
+def _types(path: Path) -> object:
+    """Column types inferred on the first 32 MiB, as ``read_csv`` would infer them on the
+    whole file (a column empty in the first rows becomes text, not null)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with path.open("rb") as f:
+        head = f.read(1 << 25)
+    schema = pacsv.read_csv(pa.py_buffer(head[: head.rfind(b"\n") + 1])).schema
+    types = {f.name: (pa.string() if pa.types.is_null(f.type) else f.type) for f in schema}
+    return pacsv.ConvertOptions(column_types=types)
+
+
 def main(directory: str, stream: bool) -> None:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -17,7 +30,7 @@ def main(directory: str, stream: bool) -> None:
     rows = 0
     for path in sorted(Path(directory).iterdir()):
         if path.suffix == ".csv" and stream:
-            with pacsv.open_csv(path) as reader:
+            with pacsv.open_csv(path, convert_options=_types(path)) as reader:
                 for batch in reader:
                     rows += batch.num_rows
         elif path.suffix == ".csv":
