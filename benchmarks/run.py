@@ -25,20 +25,54 @@ ROOT = Path(__file__).resolve().parent.parent
 TIME = "/usr/bin/time"
 
 
-def measure(name: str, argv: list[str]) -> dict[str, float]:
-    """Run argv under /usr/bin/time -v; wall seconds and peak RSS (GiB) of that process."""
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and its children (KiB), from /proc."""
+    total = 0
+    for task in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(task.name) == pid or int(stat[1]) == pid:
+                total += int(stat[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def measure(name: str, argv: list[str], max_rss_gib: float, ok: tuple[int, ...] = (0,)
+            ) -> dict[str, float]:
+    """Run argv under /usr/bin/time -v; wall seconds and peak RSS (GiB) of that process.
+
+    A watchdog kills the run if it goes above ``max_rss_gib`` (the machine is shared)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     t0 = time.perf_counter()
-    proc = subprocess.run([TIME, "-v", *argv], capture_output=True, text=True, env=env,
-                          cwd=ROOT, check=False)
+    proc = subprocess.Popen([TIME, "-v", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=ROOT)
+    killed_at = 0.0
+    while proc.poll() is None:
+        rss = _tree_rss_kib(proc.pid) / 2**20
+        if rss > max_rss_gib:
+            killed_at = rss
+            for task in Path("/proc").glob("[0-9]*"):  # the child under /usr/bin/time
+                try:
+                    if int((task / "stat").read_text().rsplit(")", 1)[1].split()[1]) == proc.pid:
+                        os.kill(int(task.name), 9)
+                except (OSError, IndexError, ValueError):
+                    continue
+            break
+        time.sleep(0.5)
+    out, err = proc.communicate()
     wall = time.perf_counter() - t0
-    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    rss = int(m.group(1)) / 2**20 if m else float("nan")
-    if proc.returncode not in (0, 1):
-        sys.stderr.write(proc.stderr[-3000:])
+    if killed_at:
+        print(f"{name:<10} KILLED after {wall:.1f} s at {killed_at:.2f} GiB "
+              f"(limit {max_rss_gib} GiB)", flush=True)
+        return {"wall_s": round(wall, 2), "killed_at_rss_gib": round(killed_at, 2)}
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
+    peak = int(m.group(1)) / 2**20 if m else float("nan")
+    if proc.returncode not in ok:
+        sys.stderr.write(err[-3000:])
         raise SystemExit(f"{name} failed with exit code {proc.returncode}")
-    print(f"{name:<10} wall {wall:8.2f} s   peak RSS {rss:6.2f} GiB", flush=True)
-    return {"wall_s": round(wall, 2), "peak_rss_gib": round(rss, 2)}
+    print(f"{name:<10} wall {wall:8.2f} s   peak RSS {peak:6.2f} GiB", flush=True)
+    return {"wall_s": round(wall, 2), "peak_rss_gib": round(peak, 2)}
 
 
 def main() -> None:
@@ -52,6 +86,10 @@ def main() -> None:
     ap.add_argument("--skip-naive", action="store_true",
                     help="Do not run the naive version (it needs ~1.5 KiB per agent and minutes)")
     ap.add_argument("--reuse", action="store_true", help="Reuse data already generated")
+    ap.add_argument("--stream-parse", action="store_true",
+                    help="Parse baseline batch by batch (when parsed tables exceed RAM)")
+    ap.add_argument("--max-rss-gib", type=float, default=18.0,
+                    help="Kill a step whose resident memory goes above this")
     args = ap.parse_args()
 
     data = args.workdir / f"{args.scenario}-{args.agents}-{args.orders_per_agent:g}-{args.format}"
@@ -63,23 +101,30 @@ def main() -> None:
         results["generate"] = measure("generate", [
             py, "-c", "from mlm_audit.cli.main import run; run()", "generate", args.scenario,
             "--agents", str(args.agents), "--orders-per-agent", str(args.orders_per_agent),
-            "--seed", str(args.seed), "--format", args.format, "--out", str(data)])
+            "--seed", str(args.seed), "--format", args.format, "--out", str(data)],
+            args.max_rss_gib)
     meta = json.loads((data / "scenario.json").read_text(encoding="utf-8"))
     results["rows"] = {k: meta[k] for k in ("agents", "orders", "payouts")}
     results["bytes"] = sum(p.stat().st_size for p in data.iterdir())
-    results["parse"] = measure("parse", [py, str(ROOT / "benchmarks" / "bench_parse.py"),
-                                         str(data)])
+    parse = [py, str(ROOT / "benchmarks" / "bench_parse.py"), str(data)]
+    results["parse_mode"] = "stream" if args.stream_parse else "read_csv"
+    results["parse"] = measure("parse", parse + (["--stream"] if args.stream_parse else []),
+                               args.max_rss_gib)
     results["audit"] = measure("audit", [
         py, "-c", "from mlm_audit.cli.main import run; run()", "audit", str(data),
-        "--format", "json", "--output", os.devnull])
+        "--format", "json", "--output", os.devnull], args.max_rss_gib, ok=(0, 1))
     if not args.skip_naive and args.format == "csv":
         results["naive"] = measure("naive", [py, str(ROOT / "benchmarks" / "bench_naive.py"),
-                                             str(data)])
+                                             str(data)], args.max_rss_gib)
+    if "killed_at_rss_gib" in results["audit"]:  # type: ignore[operator]
+        print(json.dumps(results, indent=2))
+        return
     audit_s = results["audit"]["wall_s"]  # type: ignore[index]
     ratios = {"audit_over_parse": round(audit_s / results["parse"]["wall_s"], 2)}  # type: ignore[index]
     if "naive" in results:
         ratios["naive_over_audit"] = round(results["naive"]["wall_s"] / audit_s, 1)  # type: ignore[index]
     results["ratios"] = ratios
+    results["load_average_after"] = os.getloadavg()
     print(json.dumps(results, indent=2))
 
 

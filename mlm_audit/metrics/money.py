@@ -68,7 +68,8 @@ def _sum_by(key: npt.NDArray[np.int64], values: npt.NDArray[np.int64], size: int
     key, values = key[ok], values[ok]
     if key.size == 0:
         return np.zeros(size, np.int64)
-    if int(np.abs(values).sum(dtype=np.float64)) < 2**52:
+    bound = max(abs(int(values.max())), abs(int(values.min())))
+    if bound * key.size < 2**52:
         # every partial sum is an integer below 2^53: float64 accumulation is exact
         return np.rint(np.bincount(key, weights=values, minlength=size)).astype(np.int64)
     g = pl.DataFrame({"k": key, "v": values}).group_by("k").agg(pl.col("v").sum())
