@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from mlm_audit import evidence, pipeline
-from mlm_audit import waivers as waivers_mod
 from mlm_audit.cli import output as out
 from mlm_audit.cli import store as store_cmd
 from mlm_audit.cli.common import parse_severity, progress
 from mlm_audit.model import AuditResult, InputError, IssueLevel
+
+if TYPE_CHECKING:
+    from mlm_audit import pipeline
+
+# The data libraries load when a command runs, not when the CLI starts: `--help`, `history`
+# and `plan check` stay fast.
 
 PathArg = typer.Argument(None, help="Directory with agents.*, orders.*, payouts.*; or an agents "
                                     "file.", show_default=False)
@@ -29,6 +34,8 @@ StrictOpt = typer.Option(False, "--strict", help="Exit 2 when preflight finds er
 def _inputs(path: Path | None, agents: Path | None, orders: Path | None,
             payouts: Path | None, mapping: Path | None, maps: list[str] | None = None
             ) -> pipeline.Inputs:
+    from mlm_audit import pipeline
+
     if path is None and agents is None:
         raise InputError("give a data directory (mlm-audit audit DIR) or --agents FILE")
     return pipeline.Inputs(path, agents, orders, payouts, mapping, tuple(maps or ()))
@@ -65,6 +72,9 @@ def audit(
     write_baseline: Path | None = store_cmd.WriteBaselineOpt,
 ) -> int:
     """Load, preflight, run rule packs, report, record. The main job."""
+    from mlm_audit import evidence, pipeline
+    from mlm_audit import waivers as waivers_mod
+
     threshold = parse_severity(fail_on)
     inputs = _inputs(path, agents, orders, payouts, mapping, map_)
     targets = out.plan(fmt, output)
@@ -101,6 +111,8 @@ def validate(
     lang: str = out.LangOpt,
 ) -> int:
     """Load and preflight only: data-quality report, no rules."""
+    from mlm_audit import pipeline
+
     inputs = _inputs(path, agents, orders, payouts, mapping, map_)
     targets = out.plan(fmt, output)
     with progress() as step:

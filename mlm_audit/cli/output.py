@@ -15,15 +15,19 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from mlm_audit import evidence, i18n
+from mlm_audit import i18n
 from mlm_audit.cli.common import STATE, out_console, write_output
 from mlm_audit.model import AuditResult, InputError
-from mlm_audit.packs import Pack
 from mlm_audit.reports import EXTENSIONS, RENDERERS
 from mlm_audit.reports import text as text_report
+
+if TYPE_CHECKING:
+    from mlm_audit import evidence
+    from mlm_audit.packs import Pack
 
 FORMATS = ["text", *RENDERERS]
 
@@ -118,6 +122,8 @@ def write_bundle(path: Path, result: AuditResult, packs: list[Pack], rec: eviden
                  now: datetime) -> None:
     if not rec.argv:
         rec.argv = list(STATE.argv)
+    from mlm_audit import evidence
+
     data = evidence.build(result, packs, rec, now)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,19 +5,21 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mlm_audit.checks import REGISTRY
-from mlm_audit.checks.base import CheckType
 from mlm_audit.cli.common import out_console, write_output
-from mlm_audit.docs_gen import param_rows
 from mlm_audit.model import InputError
-from mlm_audit.packs import Pack, PackError, Rule, load_pack, shipped_packs
+
+if TYPE_CHECKING:
+    from mlm_audit.checks.base import CheckType
+    from mlm_audit.packs import Pack, Rule
+
+# the check registry (and with it the data libraries) loads when a command runs
 
 app = typer.Typer(help="Rule packs and check types.", no_args_is_help=True)
 FileArg = typer.Argument(..., help="A rule-pack YAML file.")
@@ -31,6 +33,8 @@ def _format(fmt: str) -> str:
 
 
 def _packs() -> list[Pack]:
+    from mlm_audit.packs import load_pack, shipped_packs
+
     return [load_pack(name) for name in shipped_packs()]
 
 
@@ -55,6 +59,8 @@ def _rule_dict(rule: Rule, packs: list[str] | None = None) -> dict[str, Any]:
 
 
 def _check_dict(ct: CheckType) -> dict[str, Any]:
+    from mlm_audit.docs_gen import param_rows
+
     return {"name": ct.name, "summary": ct.summary, "version": ct.version,
             "needs": list(ct.needs), "doc": ct.doc, "parameters": param_rows(ct.params)}
 
@@ -62,6 +68,8 @@ def _check_dict(ct: CheckType) -> dict[str, Any]:
 @app.command("list")
 def list_(fmt: str = FormatOpt) -> None:
     """List shipped packs with their rules, and the check types."""
+    from mlm_audit.checks import REGISTRY
+
     packs = _packs()
     if _format(fmt) == "json":
         doc = {
@@ -115,6 +123,8 @@ def show(
 ) -> None:
     """Show a rule (packs, check, severity, params, references) or a check type (docs and
     parameters)."""
+    from mlm_audit.checks import REGISTRY
+
     _format(fmt)
     if ident in REGISTRY:
         _show_check(REGISTRY[ident], fmt)
@@ -153,6 +163,8 @@ def show(
 
 
 def _show_check(ct: CheckType, fmt: str) -> None:
+    from mlm_audit.docs_gen import param_rows
+
     if fmt == "json":
         write_output(json.dumps(_check_dict(ct), ensure_ascii=False, indent=2) + "\n", None)
         return
@@ -171,6 +183,8 @@ def _show_check(ct: CheckType, fmt: str) -> None:
 @app.command("lint")
 def lint(file: Path = FileArg) -> None:
     """Validate a rule pack: every error at once with file:line; exit 2 on errors."""
+    from mlm_audit.packs import PackError, load_pack
+
     if not file.is_file():
         raise InputError(f"{file}: pack file not found")
     try:

@@ -7,20 +7,22 @@ import shlex
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from mlm_audit import baseline as baseline_mod
-from mlm_audit import org_metrics, pipeline, run_diff, store
+from mlm_audit import store
 from mlm_audit.cli.common import STATE, err_console, out_console, write_output
 from mlm_audit.model import AuditResult, InputError
-from mlm_audit.packs import Pack
 from mlm_audit.reports import RENDERERS
 from mlm_audit.reports import text as text_report
+
+if TYPE_CHECKING:
+    from mlm_audit import pipeline
+    from mlm_audit.packs import Pack
 
 StoreOpt = typer.Option(None, "--store", help=f"Audit store file (default: ${store.ENV_VAR}, "
                         f"else {store.DEFAULT_PATH}).")
@@ -65,6 +67,9 @@ def finish_audit(result: AuditResult, prepared: pipeline.Prepared, packs: list[P
                  *, store_file: Path | None, no_store: bool, baseline: str | None,
                  write_baseline: Path | None) -> None:
     """After the rules ran: write a baseline, apply one, record the run (in that order)."""
+    from mlm_audit import baseline as baseline_mod
+    from mlm_audit import org_metrics, pipeline
+
     db = None if no_store else store.open_store(store_path(store_file))
     if write_baseline is not None:
         n = baseline_mod.write_file(result.findings, write_baseline)
@@ -83,6 +88,8 @@ def finish_audit(result: AuditResult, prepared: pipeline.Prepared, packs: list[P
 
 
 def _baseline_fingerprints(ref: str, db: Any) -> set[str]:
+    from mlm_audit import baseline as baseline_mod
+
     path = Path(ref)
     if path.is_file() or path.suffix.lower() == ".json":
         return baseline_mod.read_file(path)
@@ -162,6 +169,8 @@ def diff(
     """Findings new, resolved and unchanged between two runs; metric deltas per organization."""
     _fmt_check(fmt, ["text", "json"])
     db = store.open_store(store_path(store_file), create=False)
+    from mlm_audit import run_diff
+
     doc = run_diff.diff(db, store.resolve_run(db, run_a), store.resolve_run(db, run_b),
                         limit=None if fmt == "json" else TOP)
     if fmt == "json":

@@ -11,7 +11,6 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from mlm_audit import evidence
 from mlm_audit.cli.common import err_console, out_console
 from mlm_audit.model import InputError
 
@@ -23,6 +22,8 @@ DataOpt = typer.Option(
 
 def verify(bundle: Path = BundleArg, data: Path | None = DataOpt) -> int:
     """Re-check an evidence bundle: hashes of every file, and optionally a re-run."""
+    from mlm_audit import evidence
+
     try:
         v = evidence.verify(bundle, data)
     except evidence.BundleError as e:

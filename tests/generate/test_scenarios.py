@@ -129,3 +129,10 @@ def test_cli_generate_and_errors(tmp_path: Path, capsys) -> None:  # type: ignor
     assert "unknown scenario 'ponzi'" in capsys.readouterr().err
     assert run_cli(["generate", "retail", "--out", str(out), "--format", "xml"]) == 2
     assert run_cli(["generate", "retail", "--out", str(out), "--start-date", "soon"]) == 2
+
+
+def test_cli_lists_every_scenario():
+    from mlm_audit.cli.generate import SCENARIO_NAMES
+    from mlm_audit.generate import SCENARIOS
+
+    assert sorted(SCENARIO_NAMES) == sorted(SCENARIOS)
