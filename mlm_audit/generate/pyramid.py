@@ -33,7 +33,7 @@ from mlm_audit.generate.common import (
 CHAIN = 12
 FEE, KIT = 39_800, 198_000  # minor units
 FEE_SHARE, KIT_SHARE = 0.95, 0.92
-BONUS = (0.20, 0.10)  # recruitment bonus on a kit, generations 1 and 2
+BONUS = (0.30, 0.15)  # recruitment bonus on a kit, generations 1 and 2: most pay is headcount pay
 OVERRIDES = (0.10, 0.05, 0.03)  # on own purchases, generations 1..3, settled yearly
 EXT_SHARE = 0.05
 
