@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from datetime import datetime, timezone
@@ -17,7 +16,7 @@ from rich.table import Table
 from mlm_audit import store
 from mlm_audit.cli.common import STATE, err_console, out_console, write_output
 from mlm_audit.model import AuditResult, InputError
-from mlm_audit.reports import RENDERERS
+from mlm_audit.reports import RENDERERS, json_report
 from mlm_audit.reports import text as text_report
 
 if TYPE_CHECKING:
@@ -37,21 +36,7 @@ OutputOpt = typer.Option(None, "--output", "-o", help="Write here instead of std
 TOP = 20
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder, not one per item
-
-
-def dumps(doc: dict[str, Any]) -> str:
-    """JSON with one list item per line: readable and diffable, and written by the C encoder
-    (``indent=`` falls back to the pure-Python one, ~10x slower on 10k findings)."""
-    parts = []
-    for key, value in doc.items():
-        if isinstance(value, list) and value:
-            body = ",\n".join("    " + _ENCODER.encode(v) for v in value)
-            text = f"[\n{body}\n  ]"
-        else:
-            text = _ENCODER.encode(value)
-        parts.append(f"  {json.dumps(key)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+dumps = json_report.dumps
 
 
 def store_path(path: Path | None) -> Path:

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from mlm_audit.model import AuditResult
 from mlm_audit.reports import common
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 NUMERIC = ("level", "direct_recruits", "downline_size", "org_levels", "entry", "paid_total",
            "net", "row")
 
 
 def evidence_graph(result: AuditResult) -> nx.DiGraph:
+    import networkx as nx  # loaded only when a graph is written
+
     g = nx.DiGraph()
     g.graph["tool"] = common.xml_text(f"{result.tool.get('name', '')} "
                                       f"{result.tool.get('version', '')}")
@@ -46,10 +49,14 @@ def evidence_graph(result: AuditResult) -> nx.DiGraph:
 
 
 def render(result: AuditResult, **_: Any) -> str:
+    import networkx as nx
+
     return "\n".join(nx.generate_graphml(evidence_graph(result), prettyprint=True)) + "\n"
 
 
 def render_gexf(result: AuditResult, now: datetime | None = None, **_: Any) -> str:
+    import networkx as nx
+
     text = "\n".join(nx.generate_gexf(evidence_graph(result), prettyprint=True)) + "\n"
     # networkx stamps today's date; the report's date comes from the injected clock only
     day = common.stamp(now)[:10]

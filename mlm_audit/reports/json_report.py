@@ -26,5 +26,22 @@ def to_document(result: AuditResult) -> dict[str, Any]:
     }
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder, not one per item
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """JSON with one list item per line: readable and diffable, and written by the C encoder
+    (``indent=`` falls back to the pure-Python one, ~10x slower on 10k findings)."""
+    parts = []
+    for key, value in doc.items():
+        if isinstance(value, list) and value:
+            body = ",\n".join("    " + _ENCODER.encode(v) for v in value)
+            text = f"[\n{body}\n  ]"
+        else:
+            text = _ENCODER.encode(value)
+        parts.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
 def render(result: AuditResult, **_: Any) -> str:
-    return json.dumps(to_document(result), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    return dumps(to_document(result))
