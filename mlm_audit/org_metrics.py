@@ -10,12 +10,10 @@ stored run says how many were left out.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import polars as pl
-
-from mlm_audit.network import Network
+if TYPE_CHECKING:
+    from mlm_audit.network import Network
 
 DEFAULT_LIMIT = 1000
 COLUMNS = ("root_id", "persons", "paying", "levels", "payouts_total", "entry_total")
@@ -23,6 +21,10 @@ COLUMNS = ("root_id", "persons", "paying", "levels", "payouts_total", "entry_tot
 
 def compute(net: Network, limit: int = DEFAULT_LIMIT) -> tuple[list[dict[str, Any]], int]:
     """Rows for the ``limit`` largest organizations (sorted by root id) and how many in all."""
+    # numpy and polars load here, not on import: `diff` reads stored rows only
+    import numpy as np
+    import polars as pl
+
     if net.n == 0:
         return [], 0
     rooted = net.rooted
