@@ -53,15 +53,8 @@ import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
-from mlm_audit.metrics.attribution import (
-    downline_sums,
-    external_share_parts,
-    fmt_money,
-    group_sums,
-    money,
-    period_key,
-    period_label,
-)
+from mlm_audit.metrics.attribution import downline_sums, external_share_parts, group_sums
+from mlm_audit.metrics.periods import money, money_text, period_key, period_label
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -124,7 +117,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             period=period,
             message=(
                 f"{share:.1%} of revenue in {period} came from external customers "
-                f"({fmt_money(int(ext))} of {fmt_money(total)}); at least "
+                f"({money_text(int(ext))} of {money_text(total)}); at least "
                 f"{params.min_external_share:.0%} expected"
             ),
             evidence={
@@ -197,7 +190,7 @@ def _per_agent(
             subject=Subject("agent", net.id_of(i)),
             period=r["period"],
             message=(
-                f"agent {net.id_of(i)} was paid {fmt_money(r['earned'])} in {r['period']} "
+                f"agent {net.id_of(i)} was paid {money_text(r['earned'])} in {r['period']} "
                 f"while {r['share']:.1%} of its downline's revenue came from external customers"
             ),
             evidence=agent_evidence(

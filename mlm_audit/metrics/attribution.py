@@ -5,26 +5,26 @@ per payout (generation, recruit funding), per agent-period (purchases, resales, 
 per period. These group-bys are the part that must also run on a distributed engine, so they
 stay apart from the tree math and take nothing but columns and dense index arrays.
 
-Periods are ``YYYY-MM`` (month), ``YYYY-Qn`` (quarter), ``YYYY`` (year) or ``all``.
+Periods: :mod:`mlm_audit.metrics.periods`.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics.money import NET_AMOUNT
+from mlm_audit.metrics.periods import Window, period_key
 from mlm_audit.schema import ORDER_KINDS
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
-Window = Literal["month", "quarter", "year", "all"]
 PURCHASE_KINDS = ("stock_up", "starter_kit", "self_purchase")
 ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 DAY_US = 86_400 * 1_000_000
@@ -33,45 +33,6 @@ SELLER_COLS = ("resold", "ext", "ext_orders")
 KIND_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
 PURCHASE_CODES = [KIND_CODE[k] for k in PURCHASE_KINDS]
 FLOW_COLS = (*BUYER_COLS, *SELLER_COLS)
-
-
-def fmt_money(minor: int) -> str:
-    """Minor units as a display string with two decimals: 120050 -> '1,200.50'."""
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(int(minor)), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
-
-
-def money(name: str, minor: int) -> dict[str, Any]:
-    """Evidence pair for an amount: exact minor units and the display string."""
-    return {name: int(minor), f"{name}_display": fmt_money(int(minor))}
-
-
-def period_key(col: str, window: Window) -> pl.Expr:
-    """Integer period of a timestamp column (grouping on ints is much cheaper than strings):
-    months since year 0, quarters since year 0, the year, or 0 for ``all``."""
-    t = pl.col(col)
-    if window == "month":
-        key = t.dt.year().cast(pl.Int32) * 12 + t.dt.month().cast(pl.Int32) - 1
-    elif window == "quarter":
-        key = t.dt.year().cast(pl.Int32) * 4 + t.dt.quarter().cast(pl.Int32) - 1
-    elif window == "year":
-        key = t.dt.year().cast(pl.Int32)
-    else:
-        return pl.lit(0, dtype=pl.Int32).alias("pk")
-    return key.alias("pk")
-
-
-def period_label(key: int, window: Window) -> str:
-    """``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``all`` for a key from :func:`period_key`."""
-    key = int(key)
-    if window == "month":
-        return f"{key // 12:04d}-{key % 12 + 1:02d}"
-    if window == "quarter":
-        return f"{key // 4:04d}-Q{key % 4 + 1}"
-    if window == "year":
-        return f"{key:04d}"
-    return "all"
 
 
 # -- cache ---------------------------------------------------------------------------------

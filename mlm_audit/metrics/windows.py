@@ -6,8 +6,8 @@ apart from the tree math: every function takes the network's columnar tables and
 a small polars table or a numpy array aligned with the dense agent index. Checks call
 these; they never scan orders or payouts inline.
 
-Periods are strings: ``YYYY-MM`` (month), ``YYYY-Qn`` (quarter), ``YYYY`` (year), ``all``;
-rows without a date fall in the period ``undated``.
+Periods (:mod:`mlm_audit.metrics.periods`) are labelled ``YYYY-MM``, ``YYYY-Qn``, ``YYYY``
+or ``all``; rows without a date fall in the period ``undated``.
 """
 
 from __future__ import annotations
@@ -20,50 +20,16 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics.money import NET_AMOUNT
-from mlm_audit.schema import MINOR_UNITS
+from mlm_audit.metrics.periods import Window, period_key, period_label_expr
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
-Window = Literal["month", "quarter", "year", "all"]
-UNDATED = "undated"
 GOODS_KINDS = ("retail", "self_purchase", "stock_up", "starter_kit", "return")
 ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 
 
-def period_expr(ts: pl.Expr, window: Window) -> pl.Expr:
-    """The period label of a timestamp column (for small tables; scans group on
-    :func:`period_key` and label the groups afterwards)."""
-    return period_label(period_key(ts, window), window)
-
-
-def period_key(ts: pl.Expr, window: Window) -> pl.Expr:
-    """An integer period key: formatting dates row by row is the slow part of a scan."""
-    if window == "all":
-        return ts.is_null().cast(pl.Int32) * 0
-    year = ts.dt.year().cast(pl.Int32)
-    if window == "month":
-        key = year * 100 + ts.dt.month().cast(pl.Int32)
-    elif window == "quarter":
-        key = year * 10 + ts.dt.quarter().cast(pl.Int32)
-    else:
-        key = year
-    return key.fill_null(-1)
-
-
-def period_label(key: pl.Expr, window: Window) -> pl.Expr:
-    if window == "all":
-        return key.cast(pl.String).replace_strict({"0": "all"}, default="all")
-    if window == "month":
-        text = pl.format("{}-{}", key // 100, (key % 100).cast(pl.String).str.zfill(2))
-    elif window == "quarter":
-        text = pl.format("{}-Q{}", key // 10, key % 10)
-    else:
-        text = key.cast(pl.String)
-    return pl.when(key < 0).then(pl.lit(UNDATED)).otherwise(text)
-
-
-_KEY_SPAN = 1_000_000  # period keys (+1) stay below this: 9999-12 -> 999913
+_KEY_SPAN = 1_000_000  # period keys (+1) stay below this: 9999-12 -> 120000
 
 
 def _group(df: pl.DataFrame, key: pl.Expr, value: pl.Expr, name: str) -> pl.DataFrame:
@@ -76,23 +42,16 @@ def _by_period(df: pl.DataFrame, key: str | None, ts: str, window: Window,
                value: pl.Expr, name: str) -> pl.DataFrame:
     """Sum ``value`` per (``key``, period). One int64 group key instead of two columns:
     agent-month groups number in the millions and a single-column group-by is much faster."""
-    pk = period_key(pl.col(ts), window).cast(pl.Int64) + 1
+    pk = period_key(ts, window).fill_null(-1).cast(pl.Int64) + 1
     if key is None:
         out = _group(df, pk, value, name)
-        return out.select(period_label(pl.col("_k") - 1, window).alias("period"), name)
+        return out.select(period_label_expr(pl.col("_k") - 1, window).alias("period"), name)
     out = _group(df, pl.col(key).cast(pl.Int64) * _KEY_SPAN + pk, value, name)
     return out.select(
         (pl.col("_k") // _KEY_SPAN).cast(pl.Int32).alias("idx"),
-        period_label(pl.col("_k") % _KEY_SPAN - 1, window).alias("period"),
+        period_label_expr(pl.col("_k") % _KEY_SPAN - 1, window).alias("period"),
         name,
     )
-
-
-def money_text(minor: int) -> str:
-    """Display form of a minor-unit amount: ``-1234.50`` (evidence carries both forms)."""
-    sign = "-" if minor < 0 else ""
-    major, cents = divmod(abs(int(minor)), MINOR_UNITS)
-    return f"{sign}{major:,}.{cents:02d}"
 
 
 def _orders_with_ext(net: Network) -> pl.DataFrame:
