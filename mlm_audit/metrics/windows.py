@@ -12,7 +12,6 @@ or ``all``; rows without a date fall in the period ``undated``.
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -21,12 +20,12 @@ import polars as pl
 
 from mlm_audit.metrics.money import NET_AMOUNT
 from mlm_audit.metrics.periods import Window, period_key, period_label_expr
+from mlm_audit.metrics.sources import ENTRY_ORDER_KINDS, cached, source_orders
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
 GOODS_KINDS = ("retail", "self_purchase", "stock_up", "starter_kit", "return")
-ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 
 
 _KEY_SPAN = 1_000_000  # period keys (+1) stay below this: 9999-12 -> 120000
@@ -94,41 +93,18 @@ def company_base_by_period(
     return _by_period(o, None, "ordered_at", window, pl.col("net_amount").sum(), "base")
 
 
-# Several checks attribute payouts to their source orders; the join over the two largest
-# tables is done once per network (keyed weakly, so a network's cache dies with it).
-_SOURCES: weakref.WeakKeyDictionary[Network, pl.DataFrame] = weakref.WeakKeyDictionary()
-
-
 def payout_sources(net: Network) -> pl.DataFrame:
     """Per payout (row order kept): ``linked`` (its source order is known), ``src_ext_retail``
     (that order is a retail sale to an external buyer) and ``src_kind``."""
-    cached = _SOURCES.get(net)
-    if cached is None:
-        cached = _SOURCES[net] = _payout_sources(net)
-    return cached
-
-
-def _payout_sources(net: Network) -> pl.DataFrame:
-    p = net.payouts.select("source_order_id").with_row_index("_i")
-    linked = p.filter(pl.col("source_order_id").is_not_null())
-    if linked.height:
-        o = _orders_with_ext(net).select(
-            pl.col("order_id").alias("source_order_id"),
-            (pl.col("ext") & (pl.col("kind") == "retail")).alias("src_ext_retail"),
-            pl.col("kind").alias("src_kind"),
+    def build() -> pl.DataFrame:
+        return source_orders(net).select(
+            pl.col("src_kind").is_not_null().alias("linked"),
+            (pl.col("src_external") & (pl.col("src_kind") == "retail"))
+            .fill_null(False).alias("src_ext_retail"),
+            pl.col("src_kind"),
         )
-        hits = linked.join(o, on="source_order_id", how="inner")
-        if hits["_i"].n_unique() != hits.height:  # duplicate order ids (no preflight)
-            hits = hits.unique("_i", keep="first", maintain_order=True)
-        p = p.join(hits.drop("source_order_id"), on="_i", how="left", maintain_order="left")
-    else:
-        p = p.with_columns(pl.lit(None, pl.Boolean).alias("src_ext_retail"),
-                           pl.lit(None, pl.String).alias("src_kind"))
-    return p.select(
-        pl.col("src_kind").is_not_null().alias("linked"),
-        pl.col("src_ext_retail").fill_null(False),
-        pl.col("src_kind"),
-    )
+
+    return cached(net, "retail_sources", build)
 
 
 def recruit_pay_mask(net: Network) -> npt.NDArray[np.bool_]:

@@ -59,3 +59,25 @@ def test_order_flows_per_agent_and_period(make_network):
     sums = attr.downline_period_sums(net, parts, 2024 * 12 + 2, ("internal",))
     assert sums["internal"].tolist() == [50, 50, 50]
 
+
+def test_source_join_views_agree_and_survive_duplicate_order_ids(make_network):
+    from mlm_audit.metrics import windows
+    from mlm_audit.network import Network
+
+    net = make_network(AGENTS, ORDERS, [
+        {"payout_id": "p1", "recipient_id": "A", "amount": 10, "source_order_id": "k"},
+        {"payout_id": "p2", "recipient_id": "B", "amount": 10, "source_order_id": "r"},
+        {"payout_id": "p3", "recipient_id": "A", "amount": 10, "source_order_id": "gone"},
+        {"payout_id": "p4", "recipient_id": "A", "amount": 10},
+    ])
+    retail = windows.payout_sources(net)
+    assert retail["linked"].to_list() == [True, True, False, False]
+    assert retail["src_ext_retail"].to_list() == [False, True, False, False]
+    assert retail["src_kind"].to_list() == attr.payout_sources(net)["src_kind"].to_list()
+    # a network built without preflight may repeat an order id: the first order counts
+    orders = pl.concat([net.orders, net.orders.filter(pl.col("order_id") == "r")
+                        .with_columns(pl.lit("fee").alias("kind"))])
+    dup = Network(net.agents, net.parent, orders, net.payouts)
+    expected = ["starter_kit", "retail", None, None]
+    assert windows.payout_sources(dup)["src_kind"].to_list() == expected
+    assert attr.payout_sources(dup)["src_kind"].to_list() == expected
