@@ -17,6 +17,7 @@ from rich.table import Table
 from mlm_audit import baseline as baseline_mod
 from mlm_audit import org_metrics, pipeline, run_diff, store
 from mlm_audit.cli.common import STATE, err_console, out_console, write_output
+from mlm_audit.metrics.periods import money_text
 from mlm_audit.model import AuditResult, InputError
 from mlm_audit.packs import Pack
 from mlm_audit.reports import RENDERERS
@@ -149,7 +150,7 @@ def show(
 
 
 def _money(v: int | None) -> str:
-    return "-" if v is None else f"{v / 100:,.2f}"
+    return "-" if v is None else money_text(v)
 
 
 def diff(
