@@ -10,14 +10,13 @@ of a check module's docstring.
 
 from __future__ import annotations
 
-import textwrap
 from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
 
-from mlm_audit import preflight
+from mlm_audit import docs_gen, preflight
 from mlm_audit.network import Network
 from mlm_audit.schema import Dataset
 from tests.checks._build_b import frame
@@ -40,14 +39,9 @@ def make_network(
 
 def parse_example(module: ModuleType) -> list[dict[str, Any]]:
     """The YAML rule list that follows ``Example::`` in a check module's docstring."""
-    doc = module.__doc__ or ""
-    assert "Example::" in doc, f"{module.__name__}: docstring has no 'Example::' block"
-    block: list[str] = []
-    for line in doc.split("Example::", 1)[1].splitlines()[1:]:
-        if line.strip() and not line.startswith("    "):
-            break
-        block.append(line)
-    rules = yaml.safe_load(textwrap.dedent("\n".join(block)))
+    example = docs_gen.example_yaml(module.__doc__ or "")
+    assert example, f"{module.__name__}: docstring has no 'Example::' block"
+    rules = yaml.safe_load(example)
     assert isinstance(rules, list) and rules, f"{module.__name__}: example is not a rule list"
     return rules
 
