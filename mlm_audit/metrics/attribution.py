@@ -19,7 +19,7 @@ import polars as pl
 
 from mlm_audit.metrics.money import NET_AMOUNT
 from mlm_audit.metrics.periods import Window, period_key
-from mlm_audit.metrics.sources import ENTRY_ORDER_KINDS, cached, source_orders
+from mlm_audit.metrics.sources import cached, recruit_funding, source_orders
 from mlm_audit.schema import ORDER_KINDS
 
 if TYPE_CHECKING:
@@ -85,15 +85,9 @@ def payout_sources(net: Network, entry_window_days: int = 0) -> pl.DataFrame:
             & (delta >= 0)
             & (delta <= entry_window_days * DAY_US)
         ).fill_null(False)
-    funded = (
-        pl.when(pl.col("kind") == "recruitment_bonus").then(pl.lit("recruitment_bonus"))
-        .when(pl.col("src_kind").is_in(ENTRY_ORDER_KINDS)).then(pl.col("src_kind"))
-        .when(early).then(pl.lit("entry_window"))
-        .otherwise(pl.lit(None, pl.String))
-    )
     return df.select(
         "recipient_idx", "amount", "kind", "paid_at", "source", "gen", "src_kind",
-        "src_external", funded.alias("funded_by"),
+        "src_external", recruit_funding(early).alias("funded_by"),
     )
 
 

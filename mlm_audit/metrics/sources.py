@@ -35,6 +35,19 @@ def cached(net: Network, key: Hashable, build: Callable[[], Any]) -> Any:
     return slot[key]
 
 
+def recruit_funding(early: pl.Expr | None = None) -> pl.Expr:
+    """Why a payout counts as RECRUIT_PAY (regulations.md §0), over its ``kind`` and its
+    source order's ``src_kind``: ``recruitment_bonus``, the entry order kind (``starter_kit``,
+    ``fee``), ``entry_window`` where ``early`` holds, or null (not RECRUIT_PAY)."""
+    funded = (
+        pl.when(pl.col("kind") == "recruitment_bonus").then(pl.lit("recruitment_bonus"))
+        .when(pl.col("src_kind").is_in(ENTRY_ORDER_KINDS)).then(pl.col("src_kind"))
+    )
+    if early is not None:
+        funded = funded.when(early).then(pl.lit("entry_window"))
+    return funded.otherwise(pl.lit(None, pl.String))
+
+
 def source_orders(net: Network) -> pl.DataFrame:
     """One row per payout (same order as ``net.payouts``) describing its source order:
     ``seller``, ``buyer`` (dense ids, -1 when absent or unknown), ``src_kind``,

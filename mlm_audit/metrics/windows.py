@@ -20,7 +20,7 @@ import polars as pl
 
 from mlm_audit.metrics.money import NET_AMOUNT
 from mlm_audit.metrics.periods import Window, period_key, period_label_expr
-from mlm_audit.metrics.sources import ENTRY_ORDER_KINDS, cached, source_orders
+from mlm_audit.metrics.sources import cached, recruit_funding, source_orders
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
@@ -112,10 +112,8 @@ def recruit_pay_mask(net: Network) -> npt.NDArray[np.bool_]:
     source order is a starter kit or a fee."""
     if net.payouts.height == 0:
         return np.zeros(0, dtype=bool)
-    src = payout_sources(net)
-    mask = (net.payouts["kind"] == "recruitment_bonus").fill_null(False) | src[
-        "src_kind"].is_in(ENTRY_ORDER_KINDS).fill_null(False)
-    return mask.to_numpy().astype(bool)
+    rows = pl.DataFrame([net.payouts["kind"], source_orders(net)["src_kind"]])
+    return rows.select(recruit_funding().is_not_null().alias("rp"))["rp"].to_numpy().astype(bool)
 
 
 def recruit_pay_by_agent(net: Network) -> npt.NDArray[np.int64]:
