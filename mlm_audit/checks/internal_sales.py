@@ -53,8 +53,12 @@ import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
-from mlm_audit.metrics.attribution import downline_sums, external_share_parts, group_sums
-from mlm_audit.metrics.periods import money, money_text, period_key, period_label
+from mlm_audit.metrics.attribution import (
+    downline_sums,
+    earned_by_agent_period,
+    external_share_parts,
+)
+from mlm_audit.metrics.periods import money, money_text, period_label
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -134,14 +138,10 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
 def _per_agent(
     net: Network, params: Params, parts: pl.DataFrame, minimum: float
 ) -> Iterator[Finding]:
+    earned = earned_by_agent_period(net, params.window)
     has_downline = net.direct_recruits > 0
-    p = net.payouts.select("recipient_idx", "amount", period_key("paid_at", params.window))
-    rec = p["recipient_idx"].to_numpy()
-    p = p.filter(pl.Series((rec >= 0) & has_downline[np.where(rec >= 0, rec, 0)])
-                 & pl.col("pk").is_not_null())
-    earned = group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
-                        {"earned": p["amount"].fill_null(0).to_numpy()}
-                        ).filter(pl.col("earned") > 0)
+    earned = earned.filter(pl.Series(has_downline[earned["idx"].to_numpy()])
+                           & (pl.col("earned") > 0))
     rows = []
     by_pk = parts.partition_by("pk", as_dict=True)
     empty = parts.clear()

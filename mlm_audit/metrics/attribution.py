@@ -214,11 +214,20 @@ def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
     a date fall out of dated windows. Unordered."""
     flows = order_flows(net, window).filter(pl.col("idx") >= 0).select(
         "idx", "pk", "purchased", "self_use", "stock_up", "resold")
-    p = net.payouts.select("recipient_idx", period_key("paid_at", window), "amount").filter(
-        (pl.col("recipient_idx") >= 0) & pl.col("pk").is_not_null())
-    earned = group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
-                        {"earned": p["amount"].fill_null(0).to_numpy().astype(np.int64)})
-    return merge_sums([flows, earned], ("purchased", "self_use", "stock_up", "resold", "earned"))
+    return merge_sums([flows, earned_by_agent_period(net, window)],
+                      ("purchased", "self_use", "stock_up", "resold", "earned"))
+
+
+def earned_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
+    """``idx, pk, earned``: payouts received per agent and period key, sorted by (idx, pk).
+    Payouts without a date fall out of dated windows."""
+    def build() -> pl.DataFrame:
+        p = net.payouts.select("recipient_idx", period_key("paid_at", window), "amount").filter(
+            (pl.col("recipient_idx") >= 0) & pl.col("pk").is_not_null())
+        return group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
+                          {"earned": p["amount"].fill_null(0).to_numpy().astype(np.int64)})
+
+    return cached(net, ("earned", window), build)
 
 
 def early_purchases(
