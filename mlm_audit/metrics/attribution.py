@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit.metrics import windows
 from mlm_audit.metrics.money import NET_AMOUNT
 from mlm_audit.metrics.periods import Window, period_key
 from mlm_audit.metrics.sources import cached, recruit_funding, source_orders
@@ -219,15 +220,11 @@ def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
 
 
 def earned_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
-    """``idx, pk, earned``: payouts received per agent and period key, sorted by (idx, pk).
-    Payouts without a date fall out of dated windows."""
-    def build() -> pl.DataFrame:
-        p = net.payouts.select("recipient_idx", period_key("paid_at", window), "amount").filter(
-            (pl.col("recipient_idx") >= 0) & pl.col("pk").is_not_null())
-        return group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
-                          {"earned": p["amount"].fill_null(0).to_numpy().astype(np.int64)})
-
-    return cached(net, ("earned", window), build)
+    """``idx, pk, earned``: payouts received per agent and period key (the scan behind
+    :func:`mlm_audit.metrics.windows.paid_by_agent_period`). Payouts without a date fall out
+    of dated windows. Unordered."""
+    paid = windows.paid_by_agent_period_key(net, window)
+    return paid.filter(pl.col("pk") >= 0).rename({"paid": "earned"})
 
 
 def early_purchases(

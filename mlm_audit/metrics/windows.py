@@ -41,14 +41,23 @@ def _by_period(df: pl.DataFrame, key: str | None, ts: str, window: Window,
                value: pl.Expr, name: str) -> pl.DataFrame:
     """Sum ``value`` per (``key``, period). One int64 group key instead of two columns:
     agent-month groups number in the millions and a single-column group-by is much faster."""
-    pk = period_key(ts, window).fill_null(-1).cast(pl.Int64) + 1
     if key is None:
+        pk = period_key(ts, window).fill_null(-1).cast(pl.Int64) + 1
         out = _group(df, pk, value, name)
         return out.select(period_label_expr(pl.col("_k") - 1, window).alias("period"), name)
+    return _by_key_period(df, key, ts, window, value, name).select(
+        "idx", period_label_expr(pl.col("pk"), window).alias("period"), name)
+
+
+def _by_key_period(df: pl.DataFrame, key: str, ts: str, window: Window,
+                   value: pl.Expr, name: str) -> pl.DataFrame:
+    """``idx, pk, <name>``: ``value`` summed per (``key``, period key); undated rows in
+    dated windows get ``pk`` = -1. Unordered."""
+    pk = period_key(ts, window).fill_null(-1).cast(pl.Int64) + 1
     out = _group(df, pl.col(key).cast(pl.Int64) * _KEY_SPAN + pk, value, name)
     return out.select(
         (pl.col("_k") // _KEY_SPAN).cast(pl.Int32).alias("idx"),
-        period_label_expr(pl.col("_k") % _KEY_SPAN - 1, window).alias("period"),
+        (pl.col("_k") % _KEY_SPAN - 1).cast(pl.Int32).alias("pk"),
         name,
     )
 
@@ -61,9 +70,18 @@ def _orders_with_ext(net: Network) -> pl.DataFrame:
 
 def paid_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
     """``idx, period, paid``: payouts received per agent and period (clawbacks netted)."""
-    p = net.payouts.filter(pl.col("recipient_idx") >= 0)
-    return _by_period(p, "recipient_idx", "paid_at", window,
-                      pl.col("amount").sum(), "paid")
+    return paid_by_agent_period_key(net, window).select(
+        "idx", period_label_expr(pl.col("pk"), window).alias("period"), "paid")
+
+
+def paid_by_agent_period_key(net: Network, window: Window) -> pl.DataFrame:
+    """``idx, pk, paid``: as :func:`paid_by_agent_period`, by period key (-1: undated)."""
+    def build() -> pl.DataFrame:
+        p = net.payouts.filter(pl.col("recipient_idx") >= 0)
+        return _by_key_period(p, "recipient_idx", "paid_at", window,
+                              pl.col("amount").sum(), "paid")
+
+    return cached(net, ("paid", window), build)
 
 
 def ext_retail_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
