@@ -7,7 +7,7 @@ typed, bounded, defaulted and described) and one pure function
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -59,3 +59,9 @@ def agent_evidence(net: Network, idx: int, **figures: Any) -> dict[str, Any]:
     """Standard evidence for an agent finding: the figures and the chain from its root."""
     chain = net.chain(idx)
     return {**figures, "agent_id": net.id_of(idx), "root_id": chain[0], "chain": chain}
+
+
+def no_data_run(net: Any, params: Any) -> Iterator[Finding]:
+    """``run`` of a plan-only check (``NEEDS = ("plan",)``): data audits have no plan terms
+    to read, so the engine skips the check on data and this yields nothing."""
+    return iter(())

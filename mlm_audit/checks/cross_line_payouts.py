@@ -31,7 +31,7 @@ import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
-from mlm_audit.metrics import windows
+from mlm_audit.metrics.periods import money, money_text
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 from mlm_audit.preflight import cross_line_mask
@@ -61,11 +61,10 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     amount = int(rows["amount"].sum())
     yield Finding(
         subject=NETWORK,
-        message=(f"{count} payouts ({windows.money_text(amount)}) are sourced from agents "
+        message=(f"{count} payouts ({money_text(amount)}) are sourced from agents "
                  f"outside the recipient's downline"),
         evidence={
-            "count": count, "max_count": params.max_count, "amount": amount,
-            "amount_text": windows.money_text(amount),
+            "count": count, "max_count": params.max_count, **money("amount", amount, "_text"),
             "recipients": int(np.unique(rows["recipient_idx"].to_numpy()).size),
         },
     )
@@ -77,8 +76,8 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
                      f"{r['source_agent_id']}, who is not in the recipient's downline"),
             evidence={
                 "payout_id": r["payout_id"], "row": r[ROW], "recipient_id": r["recipient_id"],
-                "source_agent_id": r["source_agent_id"], "amount": int(r["amount"]),
-                "amount_text": windows.money_text(int(r["amount"])), "kind": r["kind"],
+                "source_agent_id": r["source_agent_id"], **money("amount", r["amount"], "_text"),
+                "kind": r["kind"],
                 "recipient_chain": net.chain(int(r["recipient_idx"])),
                 "source_chain": net.chain(int(r["source_idx"])),
             },

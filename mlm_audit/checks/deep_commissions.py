@@ -46,7 +46,8 @@ import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
-from mlm_audit.metrics.attribution import by_generation, fmt_money, money, payout_sources
+from mlm_audit.metrics.attribution import by_generation, payout_sources
+from mlm_audit.metrics.periods import money, money_text
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -116,7 +117,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         subject=NETWORK,
         message=(
             f"payouts reach generation {depth}, {params.max_generations} allowed; "
-            f"{fmt_money(total_beyond)} paid beyond the limit "
+            f"{money_text(total_beyond)} paid beyond the limit "
             f"({total_beyond / total:.1%} of all payouts) to {per.height} recipients"
         ),
         evidence={
@@ -147,7 +148,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         yield Finding(
             subject=Subject("agent", net.id_of(i)),
             message=(
-                f"agent {net.id_of(i)} received {fmt_money(amt)} on agents more "
+                f"agent {net.id_of(i)} received {money_text(amt)} on agents more "
                 f"than {params.max_generations} generations below (paid depth "
                 f"{int(row['depth'])})"
             ),

@@ -40,7 +40,8 @@ import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
-from mlm_audit.metrics.attribution import early_purchases, fmt_money, money
+from mlm_audit.metrics.attribution import early_purchases
+from mlm_audit.metrics.periods import money, money_text
 from mlm_audit.model import NETWORK, Finding
 from mlm_audit.network import Network
 
@@ -90,7 +91,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         subject=NETWORK,
         message=(
             f"{n_paying} of {net.n} agents ({share:.1%}) paid to join (median "
-            f"{fmt_money(median)}); at most {params.max_share_paying:.0%} allowed"
+            f"{money_text(median)}); at most {params.max_share_paying:.0%} allowed"
         ),
         evidence={
             "agents": net.n,

@@ -55,6 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from mlm_audit.checks._exprlang import COLUMNS, MONEY_SET, Compiled, compile_expr
 from mlm_audit.checks.base import CheckParams, agent_evidence
 from mlm_audit.metrics import windows
+from mlm_audit.metrics.periods import money_text
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -174,7 +175,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     shown = sorted(where.names)
     for i in idx[: params.max_findings]:
         values: dict[str, Any] = {c: df[c][int(i)] for c in shown}
-        values.update({f"{c}_text": windows.money_text(int(values[c])) for c in shown
+        values.update({f"{c}_text": money_text(int(values[c])) for c in shown
                        if c in MONEY_SET and values[c] is not None})
         aid = net.id_of(int(i))
         msg = _text(params.message, {**values, "agent_id": aid}) if params.message \

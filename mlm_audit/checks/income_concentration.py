@@ -29,7 +29,7 @@ import numpy as np
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
-from mlm_audit.metrics import windows
+from mlm_audit.metrics.periods import money
 from mlm_audit.model import NETWORK, Finding
 from mlm_audit.network import Network
 
@@ -82,10 +82,9 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         evidence={
             "top_share": round(share, 4), "max_share": params.max_share,
             "top_fraction": params.top_fraction, "top_count": k, "participants": int(idx.size),
-            "top_total": top_sum, "top_total_text": windows.money_text(top_sum),
-            "total": total, "total_text": windows.money_text(total),
-            "gini": round(gini(paid), 4), "median": median,
-            "median_text": windows.money_text(median),
+            **money("top_total", top_sum, "_text"),
+            **money("total", total, "_text"),
+            "gini": round(gini(paid), 4), **money("median", median, "_text"),
             "zero_share": round(float((paid == 0).mean()), 4),
             "top_agents": [{"agent_id": net.id_of(int(idx[i])), "paid": int(paid[i])}
                            for i in top[:TOP_SHOWN]],

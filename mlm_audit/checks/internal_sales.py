@@ -55,13 +55,10 @@ from pydantic import Field
 from mlm_audit.checks.base import CheckParams, agent_evidence
 from mlm_audit.metrics.attribution import (
     downline_sums,
+    earned_by_agent_period,
     external_share_parts,
-    fmt_money,
-    group_sums,
-    money,
-    period_key,
-    period_label,
 )
+from mlm_audit.metrics.periods import money, money_text, period_label
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -124,7 +121,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             period=period,
             message=(
                 f"{share:.1%} of revenue in {period} came from external customers "
-                f"({fmt_money(int(ext))} of {fmt_money(total)}); at least "
+                f"({money_text(int(ext))} of {money_text(total)}); at least "
                 f"{params.min_external_share:.0%} expected"
             ),
             evidence={
@@ -141,14 +138,10 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
 def _per_agent(
     net: Network, params: Params, parts: pl.DataFrame, minimum: float
 ) -> Iterator[Finding]:
+    earned = earned_by_agent_period(net, params.window)
     has_downline = net.direct_recruits > 0
-    p = net.payouts.select("recipient_idx", "amount", period_key("paid_at", params.window))
-    rec = p["recipient_idx"].to_numpy()
-    p = p.filter(pl.Series((rec >= 0) & has_downline[np.where(rec >= 0, rec, 0)])
-                 & pl.col("pk").is_not_null())
-    earned = group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
-                        {"earned": p["amount"].fill_null(0).to_numpy()}
-                        ).filter(pl.col("earned") > 0)
+    earned = earned.filter(pl.Series(has_downline[earned["idx"].to_numpy()])
+                           & (pl.col("earned") > 0))
     rows = []
     by_pk = parts.partition_by("pk", as_dict=True)
     empty = parts.clear()
@@ -197,7 +190,7 @@ def _per_agent(
             subject=Subject("agent", net.id_of(i)),
             period=r["period"],
             message=(
-                f"agent {net.id_of(i)} was paid {fmt_money(r['earned'])} in {r['period']} "
+                f"agent {net.id_of(i)} was paid {money_text(r['earned'])} in {r['period']} "
                 f"while {r['share']:.1%} of its downline's revenue came from external customers"
             ),
             evidence=agent_evidence(

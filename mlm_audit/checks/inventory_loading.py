@@ -46,13 +46,8 @@ import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
-from mlm_audit.metrics.attribution import (
-    Window,
-    agent_period_trade,
-    fmt_money,
-    money,
-    period_label,
-)
+from mlm_audit.metrics.attribution import agent_period_trade
+from mlm_audit.metrics.periods import Window, money, money_text, period_label
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -129,7 +124,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             f"{flagged.height} agent-windows ({params.window}) resold less than "
             f"{params.min_resale_ratio:.0%} of their purchases"
             + (" while earning" if params.require_earnings else "")
-            + f"; {fmt_money(int(flagged['unsold'].sum()))} unsold"
+            + f"; {money_text(int(flagged['unsold'].sum()))} unsold"
         ),
         evidence={
             "agent_windows": flagged.height,
@@ -150,7 +145,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             subject=Subject("agent", net.id_of(i)),
             period=None if params.window == "all" else label,
             message=(
-                f"agent {net.id_of(i)} resold {r['ratio']:.0%} of {fmt_money(r['purchased'])} "
+                f"agent {net.id_of(i)} resold {r['ratio']:.0%} of {money_text(r['purchased'])} "
                 f"bought in {label} ({r['ratio_use']:.0%} with personal use), below "
                 f"{params.min_resale_ratio:.0%}"
             ),

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from mlm_audit.checks.base import CheckParams
+from mlm_audit.checks.base import CheckParams, no_data_run
 from mlm_audit.model import Finding
 
 if TYPE_CHECKING:
@@ -44,9 +44,7 @@ class Params(CheckParams):
         description="'purchases': only plans that make participants buy goods are checked.")
 
 
-def run(net: Any, params: Params) -> Iterator[Finding]:
-    """Data audits have no plan terms to read; the engine skips this check on data."""
-    return iter(())
+run = no_data_run
 
 
 def run_plan(plan: Plan, params: Params) -> Iterator[Finding]:

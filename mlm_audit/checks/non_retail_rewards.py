@@ -39,6 +39,7 @@ from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
 from mlm_audit.metrics import windows
+from mlm_audit.metrics.periods import money, money_text
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -96,8 +97,8 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
                  f"not based on sales to external customers (at most {params.max_share:.1%})"),
         evidence={
             "share": round(share, 4), "max_share": params.max_share,
-            "non_retail": non_retail, "non_retail_text": windows.money_text(non_retail),
-            "total": total, "total_text": windows.money_text(total),
+            **money("non_retail", non_retail, "_text"),
+            **money("total", total, "_text"),
             "non_retail_by_kind": {str(k): int(v) for k, v in by_kind.iter_rows()},
             "linked_share": round(float(tot["linked"][0] or 0.0), 4), "scope": params.scope,
         },
@@ -114,11 +115,11 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         a_share = a_nr / a_total
         yield Finding(
             subject=Subject("agent", net.id_of(idx)),
-            message=(f"agent {net.id_of(idx)} received {windows.money_text(a_nr)} of rewards "
+            message=(f"agent {net.id_of(idx)} received {money_text(a_nr)} of rewards "
                      f"not based on external retail ({a_share:.1%} of its rewards)"),
             evidence=agent_evidence(
                 net, idx, share=round(a_share, 4), max_share=params.max_share,
-                non_retail=int(a_nr), non_retail_text=windows.money_text(a_nr),
-                total=int(a_total), total_text=windows.money_text(a_total), scope=params.scope,
+                **money("non_retail", a_nr, "_text"),
+                **money("total", a_total, "_text"), scope=params.scope,
             ),
         )

@@ -33,7 +33,7 @@ import numpy.typing as npt
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
-from mlm_audit.metrics import windows
+from mlm_audit.metrics.periods import money
 from mlm_audit.model import NETWORK, Finding
 from mlm_audit.network import Network
 
@@ -100,8 +100,8 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         evidence={
             "share": fig["share"], "max_share": params.max_share, "population": name,
             "losers": fig["losers"], "participants": fig["participants"], **figures,
-            "median_net": median, "median_net_text": windows.money_text(median),
-            "total_loss": total_loss, "total_loss_text": windows.money_text(total_loss),
+            **money("median_net", median, "_text"),
+            **money("total_loss", total_loss, "_text"),
             "worst_agents": [{"agent_id": net.id_of(i), "net": int(net_v[i])} for i in worst],
         },
     )

@@ -42,6 +42,7 @@ from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
 from mlm_audit.metrics import windows
+from mlm_audit.metrics.periods import money
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -79,8 +80,8 @@ class Params(CheckParams):
 def _figures(paid: int, base: float, params: Params) -> dict[str, Any]:
     ratio = round(paid / base, 4) if base > 0 else None
     return {
-        "paid": paid, "paid_text": windows.money_text(paid),
-        "base": round(base), "base_text": windows.money_text(round(base)),
+        **money("paid", paid, "_text"),
+        **money("base", round(base), "_text"),
         "ratio": ratio, "max_ratio": params.max_ratio,
         "excess": round(paid - params.max_ratio * max(base, 0.0)),
         "base_kind": params.base, "vat_rate": params.vat_rate, "window": params.window,
@@ -129,8 +130,7 @@ def _per_agent(net: Network, params: Params, scale: float) -> Iterator[Finding]:
                  f"of own external retail ({df['idx'].n_unique()} agents)"),
         evidence={
             "agent_periods_over": df.height, "agents_over": df["idx"].n_unique(),
-            "total_excess": round(float(df["excess"].sum())),
-            "total_excess_text": windows.money_text(round(float(df["excess"].sum()))),
+            **money("total_excess", round(float(df["excess"].sum())), "_text"),
             "max_ratio": params.max_ratio, "base_kind": params.base,
             "vat_rate": params.vat_rate, "window": params.window,
         },

@@ -21,11 +21,11 @@ Evidence per term: ``element``, ``amount`` (minor units) and ``amount_text``, ``
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from mlm_audit.checks.base import CheckParams
+from mlm_audit.checks.base import CheckParams, no_data_run
 from mlm_audit.model import Finding
 
 if TYPE_CHECKING:
@@ -41,9 +41,7 @@ class Params(CheckParams):
         description="Smallest required purchase flagged (minor units, per the term's period).")
 
 
-def run(net: Any, params: Params) -> Iterator[Finding]:
-    """Data audits have no plan terms to read; the engine skips this check on data."""
-    return iter(())
+run = no_data_run
 
 
 def run_plan(plan: Plan, params: Params) -> Iterator[Finding]:

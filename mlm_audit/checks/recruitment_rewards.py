@@ -44,7 +44,8 @@ import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
-from mlm_audit.metrics.attribution import fmt_money, money, payout_sources
+from mlm_audit.metrics.attribution import payout_sources
+from mlm_audit.metrics.periods import money, money_text
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -144,8 +145,8 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         yield Finding(
             subject=NETWORK,
             message=(
-                f"{whole['share']:.1%} of payouts ({fmt_money(whole['recruit_funded'])} of "
-                f"{fmt_money(whole['total'])}) are funded by recruitment; "
+                f"{whole['share']:.1%} of payouts ({money_text(whole['recruit_funded'])} of "
+                f"{money_text(whole['total'])}) are funded by recruitment; "
                 f"at most {params.max_share:.0%} allowed"
             ),
             evidence=_evidence(net, whole, params)
@@ -156,7 +157,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             subject=Subject("organization", net.id_of(r)),
             message=(
                 f"in the organization of {net.id_of(r)}, {fig['share']:.1%} of payouts "
-                f"({fmt_money(fig['recruit_funded'])}) are funded by recruitment; at most "
+                f"({money_text(fig['recruit_funded'])}) are funded by recruitment; at most "
                 f"{params.max_share:.0%} allowed"
             ),
             evidence=_evidence(net, fig, params) | {

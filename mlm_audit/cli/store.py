@@ -15,6 +15,7 @@ from rich.table import Table
 
 from mlm_audit import store
 from mlm_audit.cli.common import STATE, err_console, out_console, write_output
+from mlm_audit.metrics.periods import money_text
 from mlm_audit.model import AuditResult, InputError
 from mlm_audit.reports import RENDERERS, json_report
 from mlm_audit.reports import text as text_report
@@ -141,7 +142,7 @@ def show(
 
 
 def _money(v: int | None) -> str:
-    return "-" if v is None else f"{v / 100:,.2f}"
+    return "-" if v is None else money_text(v)
 
 
 def diff(

@@ -5,28 +5,28 @@ per payout (generation, recruit funding), per agent-period (purchases, resales, 
 per period. These group-bys are the part that must also run on a distributed engine, so they
 stay apart from the tree math and take nothing but columns and dense index arrays.
 
-Periods are ``YYYY-MM`` (month), ``YYYY-Qn`` (quarter), ``YYYY`` (year) or ``all``.
+Periods: :mod:`mlm_audit.metrics.periods`; the payout -> source order join and the cache:
+:mod:`mlm_audit.metrics.sources`.
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit.metrics import windows
 from mlm_audit.metrics.money import NET_AMOUNT
+from mlm_audit.metrics.periods import Window, period_key
+from mlm_audit.metrics.sources import cached, recruit_funding, source_orders
 from mlm_audit.schema import ORDER_KINDS
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
-Window = Literal["month", "quarter", "year", "all"]
 PURCHASE_KINDS = ("stock_up", "starter_kit", "self_purchase")
-ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 DAY_US = 86_400 * 1_000_000
 BUYER_COLS = ("purchased", "self_use", "stock_up", "int_direct", "buys")
 SELLER_COLS = ("resold", "ext", "ext_orders")
@@ -35,88 +35,14 @@ PURCHASE_CODES = [KIND_CODE[k] for k in PURCHASE_KINDS]
 FLOW_COLS = (*BUYER_COLS, *SELLER_COLS)
 
 
-def fmt_money(minor: int) -> str:
-    """Minor units as a display string with two decimals: 120050 -> '1,200.50'."""
-    sign = "-" if minor < 0 else ""
-    whole, cents = divmod(abs(int(minor)), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
-
-
-def money(name: str, minor: int) -> dict[str, Any]:
-    """Evidence pair for an amount: exact minor units and the display string."""
-    return {name: int(minor), f"{name}_display": fmt_money(int(minor))}
-
-
-def period_key(col: str, window: Window) -> pl.Expr:
-    """Integer period of a timestamp column (grouping on ints is much cheaper than strings):
-    months since year 0, quarters since year 0, the year, or 0 for ``all``."""
-    t = pl.col(col)
-    if window == "month":
-        key = t.dt.year().cast(pl.Int32) * 12 + t.dt.month().cast(pl.Int32) - 1
-    elif window == "quarter":
-        key = t.dt.year().cast(pl.Int32) * 4 + t.dt.quarter().cast(pl.Int32) - 1
-    elif window == "year":
-        key = t.dt.year().cast(pl.Int32)
-    else:
-        return pl.lit(0, dtype=pl.Int32).alias("pk")
-    return key.alias("pk")
-
-
-def period_label(key: int, window: Window) -> str:
-    """``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``all`` for a key from :func:`period_key`."""
-    key = int(key)
-    if window == "month":
-        return f"{key // 12:04d}-{key % 12 + 1:02d}"
-    if window == "quarter":
-        return f"{key // 4:04d}-Q{key % 4 + 1}"
-    if window == "year":
-        return f"{key:04d}"
-    return "all"
-
-
-# -- cache ---------------------------------------------------------------------------------
-# Several checks read the same scans; a network is immutable once built, so each scan runs
-# once per network. Weak keys: the cache dies with the network.
-_CACHE: weakref.WeakKeyDictionary[Network, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
-
-
-def _cached(net: Network, key: Hashable, build: Callable[[], Any]) -> Any:
-    try:
-        slot = _CACHE.setdefault(net, {})
-    except TypeError:  # an object that cannot be weakly referenced: no cache
-        return build()
-    if key not in slot:
-        slot[key] = build()
-    return slot[key]
-
-
 # -- payouts ------------------------------------------------------------------------------
 def _attributed_payouts(net: Network) -> pl.DataFrame:
-    p = net.payouts.select("recipient_idx", "source_idx", "amount", "kind", "paid_at",
-                           "source_order_id")
+    p = net.payouts.select("recipient_idx", "source_idx", "amount", "kind", "paid_at")
+    so = source_orders(net)
     rec = p["recipient_idx"].to_numpy().astype(np.int32)
     src = p["source_idx"].to_numpy().astype(np.int32)
-    n = p.height
-    seller = np.full(n, -1, dtype=np.int32)
-    buyer = np.full(n, -1, dtype=np.int32)
-    src_kind = pl.Series("src_kind", [None] * n, dtype=pl.String)
-    src_ext = pl.Series("src_external", [None] * n, dtype=pl.Boolean)
-    src_t = pl.Series("_t", [None] * n, dtype=pl.Datetime("us"))
-    linked = p["source_order_id"].is_not_null().to_numpy()
-    if linked.any() and net.orders.height:
-        # join only the payouts that name an order: many exports settle without one
-        rows = np.flatnonzero(linked)
-        o = net.orders.select(
-            pl.col("order_id").alias("source_order_id"), "kind", "ordered_at", "buyer_idx",
-            "seller_idx", pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
-        )
-        j = p[rows].select("source_order_id").join(
-            o, on="source_order_id", how="left", maintain_order="left")
-        seller[rows] = j["seller_idx"].fill_null(-1).to_numpy()
-        buyer[rows] = j["buyer_idx"].fill_null(-1).to_numpy()
-        src_kind = src_kind.scatter(rows, j["kind"])
-        src_ext = src_ext.scatter(rows, j["ext"])
-        src_t = src_t.scatter(rows, j["ordered_at"])
+    seller = so["seller"].to_numpy()
+    buyer = so["buyer"].to_numpy()
     gen = net.generation(rec, src)
     infer = np.flatnonzero((src < 0) & ((seller >= 0) | (buyer >= 0)))
     source = src.copy()
@@ -130,7 +56,7 @@ def _attributed_payouts(net: Network) -> pl.DataFrame:
     return p.select("recipient_idx", "amount", "kind", "paid_at").with_columns(
         pl.Series("source", source, dtype=pl.Int32),
         pl.Series("gen", gen, dtype=pl.Int32),
-        src_kind, src_ext, src_t,
+        so["src_kind"], so["src_external"], so["src_t"].alias("_t"),
         joined.alias("_bj"),
         pl.Series("_buyer_ok", (buyer >= 0) & (buyer != rec) & ((src < 0) | (src == buyer))),
     )
@@ -149,7 +75,7 @@ def payout_sources(net: Network, entry_window_days: int = 0) -> pl.DataFrame:
     ``entry_window`` marks pay sourced from a purchase the source agent made within
     ``entry_window_days`` of joining (0 = off); the recipient's own purchases never count.
     """
-    df = _cached(net, "payouts", lambda: _attributed_payouts(net))
+    df = cached(net, "attributed_payouts", lambda: _attributed_payouts(net))
     early = pl.lit(False)
     if entry_window_days > 0:
         delta = (pl.col("_t") - pl.col("_bj")).dt.total_microseconds()
@@ -160,15 +86,9 @@ def payout_sources(net: Network, entry_window_days: int = 0) -> pl.DataFrame:
             & (delta >= 0)
             & (delta <= entry_window_days * DAY_US)
         ).fill_null(False)
-    funded = (
-        pl.when(pl.col("kind") == "recruitment_bonus").then(pl.lit("recruitment_bonus"))
-        .when(pl.col("src_kind").is_in(ENTRY_ORDER_KINDS)).then(pl.col("src_kind"))
-        .when(early).then(pl.lit("entry_window"))
-        .otherwise(pl.lit(None, pl.String))
-    )
     return df.select(
         "recipient_idx", "amount", "kind", "paid_at", "source", "gen", "src_kind",
-        "src_external", funded.alias("funded_by"),
+        "src_external", recruit_funding(early).alias("funded_by"),
     )
 
 
@@ -235,7 +155,7 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
         })
         return merge_sums([by_buyer, by_seller], FLOW_COLS)
 
-    return _cached(net, ("flows", window), build)
+    return cached(net, ("flows", window), build)
 
 
 class SortedGroups:
@@ -295,11 +215,16 @@ def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
     a date fall out of dated windows. Unordered."""
     flows = order_flows(net, window).filter(pl.col("idx") >= 0).select(
         "idx", "pk", "purchased", "self_use", "stock_up", "resold")
-    p = net.payouts.select("recipient_idx", period_key("paid_at", window), "amount").filter(
-        (pl.col("recipient_idx") >= 0) & pl.col("pk").is_not_null())
-    earned = group_sums(p["recipient_idx"].to_numpy(), p["pk"].to_numpy(),
-                        {"earned": p["amount"].fill_null(0).to_numpy().astype(np.int64)})
-    return merge_sums([flows, earned], ("purchased", "self_use", "stock_up", "resold", "earned"))
+    return merge_sums([flows, earned_by_agent_period(net, window)],
+                      ("purchased", "self_use", "stock_up", "resold", "earned"))
+
+
+def earned_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
+    """``idx, pk, earned``: payouts received per agent and period key (the scan behind
+    :func:`mlm_audit.metrics.windows.paid_by_agent_period`). Payouts without a date fall out
+    of dated windows. Unordered."""
+    paid = windows.paid_by_agent_period_key(net, window)
+    return paid.filter(pl.col("pk") >= 0).rename({"paid": "earned"})
 
 
 def early_purchases(

@@ -6,13 +6,12 @@ apart from the tree math: every function takes the network's columnar tables and
 a small polars table or a numpy array aligned with the dense agent index. Checks call
 these; they never scan orders or payouts inline.
 
-Periods are strings: ``YYYY-MM`` (month), ``YYYY-Qn`` (quarter), ``YYYY`` (year), ``all``;
-rows without a date fall in the period ``undated``.
+Periods (:mod:`mlm_audit.metrics.periods`) are labelled ``YYYY-MM``, ``YYYY-Qn``, ``YYYY``
+or ``all``; rows without a date fall in the period ``undated``.
 """
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -20,50 +19,16 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics.money import NET_AMOUNT
-from mlm_audit.schema import MINOR_UNITS
+from mlm_audit.metrics.periods import Window, period_key, period_label_expr
+from mlm_audit.metrics.sources import cached, recruit_funding, source_orders
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
-Window = Literal["month", "quarter", "year", "all"]
-UNDATED = "undated"
 GOODS_KINDS = ("retail", "self_purchase", "stock_up", "starter_kit", "return")
-ENTRY_ORDER_KINDS = ("starter_kit", "fee")
 
 
-def period_expr(ts: pl.Expr, window: Window) -> pl.Expr:
-    """The period label of a timestamp column (for small tables; scans group on
-    :func:`period_key` and label the groups afterwards)."""
-    return period_label(period_key(ts, window), window)
-
-
-def period_key(ts: pl.Expr, window: Window) -> pl.Expr:
-    """An integer period key: formatting dates row by row is the slow part of a scan."""
-    if window == "all":
-        return ts.is_null().cast(pl.Int32) * 0
-    year = ts.dt.year().cast(pl.Int32)
-    if window == "month":
-        key = year * 100 + ts.dt.month().cast(pl.Int32)
-    elif window == "quarter":
-        key = year * 10 + ts.dt.quarter().cast(pl.Int32)
-    else:
-        key = year
-    return key.fill_null(-1)
-
-
-def period_label(key: pl.Expr, window: Window) -> pl.Expr:
-    if window == "all":
-        return key.cast(pl.String).replace_strict({"0": "all"}, default="all")
-    if window == "month":
-        text = pl.format("{}-{}", key // 100, (key % 100).cast(pl.String).str.zfill(2))
-    elif window == "quarter":
-        text = pl.format("{}-Q{}", key // 10, key % 10)
-    else:
-        text = key.cast(pl.String)
-    return pl.when(key < 0).then(pl.lit(UNDATED)).otherwise(text)
-
-
-_KEY_SPAN = 1_000_000  # period keys (+1) stay below this: 9999-12 -> 999913
+_KEY_SPAN = 1_000_000  # period keys (+1) stay below this: 9999-12 -> 120000
 
 
 def _group(df: pl.DataFrame, key: pl.Expr, value: pl.Expr, name: str) -> pl.DataFrame:
@@ -76,23 +41,25 @@ def _by_period(df: pl.DataFrame, key: str | None, ts: str, window: Window,
                value: pl.Expr, name: str) -> pl.DataFrame:
     """Sum ``value`` per (``key``, period). One int64 group key instead of two columns:
     agent-month groups number in the millions and a single-column group-by is much faster."""
-    pk = period_key(pl.col(ts), window).cast(pl.Int64) + 1
     if key is None:
+        pk = period_key(ts, window).fill_null(-1).cast(pl.Int64) + 1
         out = _group(df, pk, value, name)
-        return out.select(period_label(pl.col("_k") - 1, window).alias("period"), name)
+        return out.select(period_label_expr(pl.col("_k") - 1, window).alias("period"), name)
+    return _by_key_period(df, key, ts, window, value, name).select(
+        "idx", period_label_expr(pl.col("pk"), window).alias("period"), name)
+
+
+def _by_key_period(df: pl.DataFrame, key: str, ts: str, window: Window,
+                   value: pl.Expr, name: str) -> pl.DataFrame:
+    """``idx, pk, <name>``: ``value`` summed per (``key``, period key); undated rows in
+    dated windows get ``pk`` = -1. Unordered."""
+    pk = period_key(ts, window).fill_null(-1).cast(pl.Int64) + 1
     out = _group(df, pl.col(key).cast(pl.Int64) * _KEY_SPAN + pk, value, name)
     return out.select(
         (pl.col("_k") // _KEY_SPAN).cast(pl.Int32).alias("idx"),
-        period_label(pl.col("_k") % _KEY_SPAN - 1, window).alias("period"),
+        (pl.col("_k") % _KEY_SPAN - 1).cast(pl.Int32).alias("pk"),
         name,
     )
-
-
-def money_text(minor: int) -> str:
-    """Display form of a minor-unit amount: ``-1234.50`` (evidence carries both forms)."""
-    sign = "-" if minor < 0 else ""
-    major, cents = divmod(abs(int(minor)), MINOR_UNITS)
-    return f"{sign}{major:,}.{cents:02d}"
 
 
 def _orders_with_ext(net: Network) -> pl.DataFrame:
@@ -103,9 +70,18 @@ def _orders_with_ext(net: Network) -> pl.DataFrame:
 
 def paid_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
     """``idx, period, paid``: payouts received per agent and period (clawbacks netted)."""
-    p = net.payouts.filter(pl.col("recipient_idx") >= 0)
-    return _by_period(p, "recipient_idx", "paid_at", window,
-                      pl.col("amount").sum(), "paid")
+    return paid_by_agent_period_key(net, window).select(
+        "idx", period_label_expr(pl.col("pk"), window).alias("period"), "paid")
+
+
+def paid_by_agent_period_key(net: Network, window: Window) -> pl.DataFrame:
+    """``idx, pk, paid``: as :func:`paid_by_agent_period`, by period key (-1: undated)."""
+    def build() -> pl.DataFrame:
+        p = net.payouts.filter(pl.col("recipient_idx") >= 0)
+        return _by_key_period(p, "recipient_idx", "paid_at", window,
+                              pl.col("amount").sum(), "paid")
+
+    return cached(net, ("paid", window), build)
 
 
 def ext_retail_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
@@ -135,41 +111,18 @@ def company_base_by_period(
     return _by_period(o, None, "ordered_at", window, pl.col("net_amount").sum(), "base")
 
 
-# Several checks attribute payouts to their source orders; the join over the two largest
-# tables is done once per network (keyed weakly, so a network's cache dies with it).
-_SOURCES: weakref.WeakKeyDictionary[Network, pl.DataFrame] = weakref.WeakKeyDictionary()
-
-
 def payout_sources(net: Network) -> pl.DataFrame:
     """Per payout (row order kept): ``linked`` (its source order is known), ``src_ext_retail``
     (that order is a retail sale to an external buyer) and ``src_kind``."""
-    cached = _SOURCES.get(net)
-    if cached is None:
-        cached = _SOURCES[net] = _payout_sources(net)
-    return cached
-
-
-def _payout_sources(net: Network) -> pl.DataFrame:
-    p = net.payouts.select("source_order_id").with_row_index("_i")
-    linked = p.filter(pl.col("source_order_id").is_not_null())
-    if linked.height:
-        o = _orders_with_ext(net).select(
-            pl.col("order_id").alias("source_order_id"),
-            (pl.col("ext") & (pl.col("kind") == "retail")).alias("src_ext_retail"),
-            pl.col("kind").alias("src_kind"),
+    def build() -> pl.DataFrame:
+        return source_orders(net).select(
+            pl.col("src_kind").is_not_null().alias("linked"),
+            (pl.col("src_external") & (pl.col("src_kind") == "retail"))
+            .fill_null(False).alias("src_ext_retail"),
+            pl.col("src_kind"),
         )
-        hits = linked.join(o, on="source_order_id", how="inner")
-        if hits["_i"].n_unique() != hits.height:  # duplicate order ids (no preflight)
-            hits = hits.unique("_i", keep="first", maintain_order=True)
-        p = p.join(hits.drop("source_order_id"), on="_i", how="left", maintain_order="left")
-    else:
-        p = p.with_columns(pl.lit(None, pl.Boolean).alias("src_ext_retail"),
-                           pl.lit(None, pl.String).alias("src_kind"))
-    return p.select(
-        pl.col("src_kind").is_not_null().alias("linked"),
-        pl.col("src_ext_retail").fill_null(False),
-        pl.col("src_kind"),
-    )
+
+    return cached(net, "retail_sources", build)
 
 
 def recruit_pay_mask(net: Network) -> npt.NDArray[np.bool_]:
@@ -177,10 +130,8 @@ def recruit_pay_mask(net: Network) -> npt.NDArray[np.bool_]:
     source order is a starter kit or a fee."""
     if net.payouts.height == 0:
         return np.zeros(0, dtype=bool)
-    src = payout_sources(net)
-    mask = (net.payouts["kind"] == "recruitment_bonus").fill_null(False) | src[
-        "src_kind"].is_in(ENTRY_ORDER_KINDS).fill_null(False)
-    return mask.to_numpy().astype(bool)
+    rows = pl.DataFrame([net.payouts["kind"], source_orders(net)["src_kind"]])
+    return rows.select(recruit_funding().is_not_null().alias("rp"))["rp"].to_numpy().astype(bool)
 
 
 def recruit_pay_by_agent(net: Network) -> npt.NDArray[np.int64]:

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlm_audit.model import AuditResult
+from mlm_audit.plan.terms import money_text
 
 SEV_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow",
              "low": "cyan", "info": "dim"}
@@ -20,7 +21,7 @@ def render_check(console: Console, result: AuditResult, lang: str = "en") -> Non
     head.add_row("plan", str(s.get("plan")), "paid depth", str(s.get("paid_depth")),
                  "recruitment by", str(s.get("recruitment_by")))
     ratio = s.get("max_payout_ratio_of_revenue")
-    head.add_row("entry", _money(int(s.get("entry") or 0), str(s.get("currency"))),
+    head.add_row("entry", money_text(int(s.get("entry") or 0), str(s.get("currency"))),
                  "max payout / revenue", "unbounded" if ratio is None else f"{ratio:.1%}",
                  "packs", ", ".join(p["pack"] for p in result.packs))
     console.print(head)
@@ -47,10 +48,6 @@ def render_check(console: Console, result: AuditResult, lang: str = "en") -> Non
                        f"{verdict['fail_on']})", style=style))
 
 
-def _money(minor: int, currency: str) -> str:
-    return f"{currency} {minor / 100:,.2f}"
-
-
 def _pct(x: float) -> str:
     return f"{x:.1%}"
 
@@ -67,8 +64,9 @@ def render_simulation(console: Console, doc: dict[str, Any], currency: str) -> N
     for r in shown:
         t.add_row(str(r["month"]), f"{r['participants']:,}", f"{r['active']:,}",
                   f"{r['joined']:,}", str(r["depth"]),
-                  _money(r["revenue_external"], currency),
-                  _money(r["revenue_participants"], currency), _money(r["payouts"], currency),
+                  money_text(r["revenue_external"], currency),
+                  money_text(r["revenue_participants"], currency),
+                  money_text(r["payouts"], currency),
                   _pct(r["loss_share"]), _pct(r["loss_share_active"]))
     console.print(t)
     s = doc["summary"]
@@ -79,10 +77,10 @@ def render_simulation(console: Console, doc: dict[str, Any], currency: str) -> N
               else str(sat))
     g.add_row("net loss, all", _pct(s["loss_share"]), "net loss, active",
               _pct(s["loss_share_active"]), "no recruits", _pct(s["share_no_recruits"]))
-    g.add_row("median income", _money(s["median_income"], currency), "top 1% share of pay",
+    g.add_row("median income", money_text(s["median_income"], currency), "top 1% share of pay",
               _pct(s["top1_income_share"]), "no income", _pct(s["share_with_no_income"]))
-    g.add_row("revenue from customers", _money(s["revenue_external"], currency),
-              "from participants", _money(s["revenue_participants"], currency),
+    g.add_row("revenue from customers", money_text(s["revenue_external"], currency),
+              "from participants", money_text(s["revenue_participants"], currency),
               "external share", _pct(s["external_share"]))
     console.print(g)
     if doc.get("out"):

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-MINOR_UNITS = 100
+from mlm_audit.schema import MINOR_UNITS
 
 
 def _to_minor(value: Any) -> int:

@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mlm_audit.metrics import periods
 from mlm_audit.model import Finding, Subject
-from mlm_audit.plan.schema import MINOR_UNITS, Bonus, PlanModel
+from mlm_audit.plan.schema import Bonus, PlanModel
 
 if TYPE_CHECKING:
     from mlm_audit.plan.loader import Plan
@@ -33,7 +34,8 @@ class Element:
 
 
 def money_text(minor: int, currency: str) -> str:
-    return f"{currency} {minor // MINOR_UNITS:,}.{minor % MINOR_UNITS:02d}"
+    """An amount with its currency: ``CNY 1,980.00``."""
+    return f"{currency} {periods.money_text(minor)}"
 
 
 def commission_name(m: PlanModel, i: int) -> str:

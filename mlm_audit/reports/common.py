@@ -8,19 +8,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mlm_audit import i18n
+from mlm_audit.metrics.periods import money_text as money  # noqa: F401  (renderers: common.money)
 from mlm_audit.model import AuditResult, StampedFinding
 
 FINDINGS_SHOWN = 200  # finding cards in md/html; the rest are counted, the JSON has them all
 ISSUES_SHOWN = 200
 CHAIN_HEAD, CHAIN_TAIL = 3, 4
 THRESHOLD_PREFIXES = ("min_", "max_")
-
-
-def money(minor: int, per: int = 100) -> str:
-    sign = "-" if minor < 0 else ""
-    whole, frac = divmod(abs(int(minor)), per)
-    digits = len(str(per)) - 1
-    return f"{sign}{whole:,}.{frac:0{digits}d}" if digits else f"{sign}{whole:,}"
 
 
 def pct(share: float) -> str:

@@ -1,4 +1,4 @@
-"""Small networks for check tests: rows as dicts, canonical frames, preflight, Network."""
+"""Small networks for tests: rows as dicts, canonical frames, preflight, Network."""
 
 from __future__ import annotations
 
@@ -9,20 +9,31 @@ import polars as pl
 
 from mlm_audit import preflight
 from mlm_audit.network import Network
-from mlm_audit.schema import AGENTS, ORDERS, PAYOUTS, Dataset
+from mlm_audit.schema import ORDERS, PAYOUTS, SCHEMAS, Dataset
 
 T0 = dt.datetime(2024, 1, 1)
+DATE_COLUMNS = {"joined_at", "terminated_at", "ordered_at", "paid_at"}
 
 
-def day(n: int) -> dt.datetime:
+def day(n: float) -> dt.datetime:
     """A date ``n`` days after 2024-01-01."""
     return T0 + dt.timedelta(days=n)
 
 
-def _frame(rows: list[dict[str, Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    cols = sorted({k for r in rows for k in r}, key=list(schema).index)
-    return pl.DataFrame([{c: r.get(c) for c in cols} for r in rows],
-                        schema={c: schema[c] for c in cols}, orient="row")
+def frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """A canonical frame holding the columns the rows use; dates may be ISO strings."""
+    schema = SCHEMAS[table]
+    unknown = {k for r in rows for k in r} - set(schema)
+    if unknown:
+        raise KeyError(f"{table}: not canonical columns: {sorted(unknown)}")
+    cols = [c for c in schema if any(c in r for r in rows)] or [next(iter(schema))]
+    data: dict[str, list[Any]] = {}
+    for c in cols:
+        values = [r.get(c) for r in rows]
+        if c in DATE_COLUMNS:
+            values = [dt.datetime.fromisoformat(v) if isinstance(v, str) else v for v in values]
+        data[c] = values
+    return pl.DataFrame(data, schema={c: schema[c] for c in cols})
 
 
 def build(
@@ -40,13 +51,13 @@ def build(
     if orders is not None:
         orows = [{"order_id": f"O{i + 1}", "ordered_at": day(10), "kind": "retail", **o}
                  for i, o in enumerate(orders)]
-        ods = _frame(orows, ORDERS) if orows else pl.DataFrame(schema=ORDERS)
+        ods = frame("orders", orows) if orows else pl.DataFrame(schema=ORDERS)
     pds = None
     if payouts is not None:
         prow = [{"payout_id": f"P{i + 1}", "paid_at": day(20), "kind": "other", **p}
                 for i, p in enumerate(payouts)]
-        pds = _frame(prow, PAYOUTS) if prow else pl.DataFrame(schema=PAYOUTS)
-    ds = Dataset.from_frames(_frame(arows, AGENTS), ods, pds)
+        pds = frame("payouts", prow) if prow else pl.DataFrame(schema=PAYOUTS)
+    ds = Dataset.from_frames(frame("agents", arows), ods, pds)
     net, _ = preflight.run(ds)
     return net
 

@@ -10,35 +10,16 @@ of a check module's docstring.
 
 from __future__ import annotations
 
-import textwrap
-from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-import polars as pl
 import pytest
 import yaml
 
-from mlm_audit import preflight
+from mlm_audit import docs_gen, preflight
 from mlm_audit.network import Network
-from mlm_audit.schema import SCHEMAS, Dataset
-
-DATE_COLUMNS = {"joined_at", "terminated_at", "ordered_at", "paid_at"}
-
-
-def _frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
-    schema = SCHEMAS[table]
-    unknown = {k for r in rows for k in r} - set(schema)
-    if unknown:
-        raise KeyError(f"{table}: not canonical columns: {sorted(unknown)}")
-    cols = [c for c in schema if any(c in r for r in rows)] or [next(iter(schema))]
-    data: dict[str, list[Any]] = {}
-    for c in cols:
-        values = [r.get(c) for r in rows]
-        if c in DATE_COLUMNS:
-            values = [datetime.fromisoformat(v) if isinstance(v, str) else v for v in values]
-        data[c] = values
-    return pl.DataFrame(data, schema={c: schema[c] for c in cols})
+from mlm_audit.schema import Dataset
+from tests.checks._build_b import frame
 
 
 def make_network(
@@ -48,9 +29,9 @@ def make_network(
 ) -> Network:
     """A preflighted Network from rows of canonical columns."""
     ds = Dataset.from_frames(
-        _frame("agents", agents),
-        _frame("orders", orders) if orders is not None else None,
-        _frame("payouts", payouts) if payouts is not None else None,
+        frame("agents", agents),
+        frame("orders", orders) if orders is not None else None,
+        frame("payouts", payouts) if payouts is not None else None,
     )
     net, _issues = preflight.run(ds)
     return net
@@ -58,14 +39,9 @@ def make_network(
 
 def parse_example(module: ModuleType) -> list[dict[str, Any]]:
     """The YAML rule list that follows ``Example::`` in a check module's docstring."""
-    doc = module.__doc__ or ""
-    assert "Example::" in doc, f"{module.__name__}: docstring has no 'Example::' block"
-    block: list[str] = []
-    for line in doc.split("Example::", 1)[1].splitlines()[1:]:
-        if line.strip() and not line.startswith("    "):
-            break
-        block.append(line)
-    rules = yaml.safe_load(textwrap.dedent("\n".join(block)))
+    example = docs_gen.example_yaml(module.__doc__ or "")
+    assert example, f"{module.__name__}: docstring has no 'Example::' block"
+    rules = yaml.safe_load(example)
     assert isinstance(rules, list) and rules, f"{module.__name__}: example is not a rule list"
     return rules
 

@@ -3,6 +3,7 @@
 import polars as pl
 
 from mlm_audit.metrics import attribution as attr
+from mlm_audit.metrics import periods
 
 AGENTS = [
     {"agent_id": "A", "sponsor_id": "", "joined_at": "2024-01-01"},
@@ -22,13 +23,13 @@ ORDERS = [
 
 
 def test_money_and_period_labels():
-    assert attr.fmt_money(120050) == "1,200.50"
-    assert attr.fmt_money(-5) == "-0.05"
-    assert attr.money("x", 7) == {"x": 7, "x_display": "0.07"}
-    assert attr.period_label(2024 * 12 + 2, "month") == "2024-03"
-    assert attr.period_label(2024 * 4 + 3, "quarter") == "2024-Q4"
-    assert attr.period_label(2024, "year") == "2024"
-    assert attr.period_label(0, "all") == "all"
+    assert periods.money_text(120050) == "1,200.50"
+    assert periods.money_text(-5) == "-0.05"
+    assert periods.money("x", 7) == {"x": 7, "x_display": "0.07"}
+    assert periods.period_label(2024 * 12 + 2, "month") == "2024-03"
+    assert periods.period_label(2024 * 4 + 3, "quarter") == "2024-Q4"
+    assert periods.period_label(2024, "year") == "2024"
+    assert periods.period_label(0, "all") == "all"
 
 
 def test_payout_sources_infers_source_and_generation(make_network):
@@ -57,3 +58,26 @@ def test_order_flows_per_agent_and_period(make_network):
     assert feb["internal"].sum() == 800 and feb["ext"].sum() == 600
     sums = attr.downline_period_sums(net, parts, 2024 * 12 + 2, ("internal",))
     assert sums["internal"].tolist() == [50, 50, 50]
+
+
+def test_source_join_views_agree_and_survive_duplicate_order_ids(make_network):
+    from mlm_audit.metrics import windows
+    from mlm_audit.network import Network
+
+    net = make_network(AGENTS, ORDERS, [
+        {"payout_id": "p1", "recipient_id": "A", "amount": 10, "source_order_id": "k"},
+        {"payout_id": "p2", "recipient_id": "B", "amount": 10, "source_order_id": "r"},
+        {"payout_id": "p3", "recipient_id": "A", "amount": 10, "source_order_id": "gone"},
+        {"payout_id": "p4", "recipient_id": "A", "amount": 10},
+    ])
+    retail = windows.payout_sources(net)
+    assert retail["linked"].to_list() == [True, True, False, False]
+    assert retail["src_ext_retail"].to_list() == [False, True, False, False]
+    assert retail["src_kind"].to_list() == attr.payout_sources(net)["src_kind"].to_list()
+    # a network built without preflight may repeat an order id: the first order counts
+    orders = pl.concat([net.orders, net.orders.filter(pl.col("order_id") == "r")
+                        .with_columns(pl.lit("fee").alias("kind"))])
+    dup = Network(net.agents, net.parent, orders, net.payouts)
+    expected = ["starter_kit", "retail", None, None]
+    assert windows.payout_sources(dup)["src_kind"].to_list() == expected
+    assert attr.payout_sources(dup)["src_kind"].to_list() == expected

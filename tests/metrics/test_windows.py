@@ -7,21 +7,21 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from mlm_audit.metrics import windows
+from mlm_audit.metrics import periods, windows
 from tests.checks._build_b import build, star
 
 
 @pytest.mark.parametrize(("window", "label"), [
     ("month", "2024-05"), ("quarter", "2024-Q2"), ("year", "2024"), ("all", "all")])
-def test_period_labels(window: windows.Window, label: str) -> None:
+def test_period_labels(window: periods.Window, label: str) -> None:
     df = pl.DataFrame({"t": [dt.datetime(2024, 5, 3), None]})
-    out = df.select(windows.period_expr(pl.col("t"), window).alias("p"))["p"].to_list()
+    out = df.select(periods.period_expr(pl.col("t"), window).alias("p"))["p"].to_list()
     assert out == [label, "undated" if window != "all" else "all"]
 
 
 def test_money_text() -> None:
-    assert windows.money_text(123456) == "1,234.56"
-    assert windows.money_text(-5) == "-0.05"
+    assert periods.money_text(123456) == "1,234.56"
+    assert periods.money_text(-5) == "-0.05"
 
 
 def _net():

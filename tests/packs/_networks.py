@@ -10,18 +10,12 @@ their sponsor far beyond what they resell; sponsors earn a price difference on i
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from typing import Any
 
 from mlm_audit.network import Network
 from tests.checks._build_b import build
-
-T0 = dt.datetime(2024, 1, 1)
-
-
-def _at(days: float) -> dt.datetime:
-    return T0 + dt.timedelta(days=days)
+from tests.checks._build_b import day as _at
 
 
 def _capped_tree(n: int, shares: list[float], rng: random.Random) -> list[int]:
