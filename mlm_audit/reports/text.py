@@ -76,7 +76,8 @@ def render(console: Console, result: AuditResult, lang: str = "en", title: str =
         n = sum(i.count for i in result.data_issues)
         tbl = Table(title=f"{t(lang, 'section.data_issues')} ({n:,})")
         for col in ("col.severity", "col.code", "col.where", "col.message"):
-            tbl.add_column(t(lang, col))
+            # a location is only useful whole: wrap it, never cut it with an ellipsis
+            tbl.add_column(t(lang, col), overflow="fold")
         for i in result.data_issues[:TOP]:
             tbl.add_row(t(lang, "level." + i.level.value), Text(i.code), Text(i.location()),
                         Text(i18n.issue_message(i, lang)))
