@@ -69,6 +69,47 @@ def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series
         fits = df[col].is_not_null() & raw.is_not_null() & raw.is_between(-limit, limit)
         val = pl.select(pl.when(fits).then(raw * (1 if minor else MINOR_UNITS))).to_series()
         return val.alias(col), (df[col].is_not_null() & ~fits).alias(col)
+    if dtype == pl.String:
+        return _money_fast(df, col, minor)
+    return _money_text(df, col, minor)
+
+
+def _money_fast(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
+    """Money from text, fast for clean values (``12.50``, ``-12``, ``+3.00``).
+
+    One integer cast handles values that are a plain integer, or have exactly two decimals
+    with the dot taken out; the exact parser (:func:`_money_text`) runs only on the rows the
+    cast leaves (spaces, symbols, separators, other decimals, errors). The digit limits of
+    ``MONEY_RE``/``MINOR_RE`` are applied here too, so every row gets the value and error
+    the exact parser would give it.
+    """
+    s = pl.col(col)
+    signed = (s.str.starts_with("-") | s.str.starts_with("+")).cast(pl.Int32)
+    digits = s.str.len_bytes().cast(pl.Int32) - signed
+    if minor:
+        val = df.select(pl.when(digits <= 18).then(s.cast(pl.Int64, strict=False))
+                        .alias(col))[col]
+    else:
+        dot = s.str.find(".", literal=True)
+        plain = s.str.replace(".", "", literal=True, n=1).cast(pl.Int64, strict=False)
+        # "[+-]d.dd" with 1..16 digits before the dot, or "[+-]d" with 1..16 digits
+        two_dp = (dot == s.str.len_bytes() - 3) & (dot - signed >= 1) & (digits <= 19)
+        whole = dot.is_null() & (digits <= MAX_WHOLE_DIGITS)
+        val = df.select(pl.when(two_dp).then(plain).when(whole).then(plain * MINOR_UNITS)
+                        .alias(col))[col]
+    need = val.is_null() & df[col].is_not_null()
+    invalid = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True).alias(col)
+    if need.any():
+        idx = need.arg_true()
+        v, bad = _money_text(df.select(pl.col(col).gather(idx)), col, minor)
+        val = val.scatter(idx, v)
+        invalid = invalid.scatter(idx, bad)
+    return val.alias(col), invalid
+
+
+def _money_text(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
+    """The exact money parser on any non-integer column (see the module docstring)."""
+    dtype = df.schema[col]
     s = df.select(as_text(col, dtype).alias("s"))
     if s.select(pl.col("s").str.contains(r"[^0-9.,+\-]").any()).item():
         # currency marks, spaces, full-width minus or accounting brackets: clean them first
