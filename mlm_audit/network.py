@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import pyarrow.compute as pc
 
 from mlm_audit.metrics import money, tree
 from mlm_audit.schema import Dataset
@@ -113,8 +112,14 @@ class Network:
     def ancestor_at(self, k: int) -> IntArray:
         return tree.ancestor_at(self.parent, k)
 
+    @cached_property
+    def preorder(self) -> npt.NDArray[np.int64]:
+        """Preorder numbers: T(u) is ``preorder[u] .. preorder[u] + downline_size[u] - 1``."""
+        return tree.preorder(self.parent, self.level, self.downline_size, self._level_order)
+
     def generation(self, upper: IntArray, lower: IntArray) -> IntArray:
-        return tree.generation(self.parent, self.level, upper, lower)
+        return tree.generation(self.parent, self.level, upper, lower,
+                               (self.preorder, self.downline_size))
 
     def chain(self, idx: int) -> list[str]:
         """Agent ids from the organization root down to ``idx`` (evidence for one agent)."""
@@ -172,14 +177,16 @@ class Network:
 def lookup(values: pl.Series, keys: pl.Series) -> IntArray:
     """Position of each value in ``keys`` (unique), -1 where absent or null.
 
-    A hash lookup (Arrow ``index_in``): about twice as fast as a join on 10M string keys and
-    it keeps the row order without a sort.
+    A hash join on the string columns as polars holds them (no Arrow conversion), keeping
+    the row order of ``values``; keys are unique, so every value matches at most once.
     """
     if values.len() == 0:
         return np.zeros(0, dtype=np.int32)
-    found = pc.index_in(values.cast(pl.String).to_arrow(),
-                        value_set=keys.cast(pl.String).to_arrow())
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    table = pl.DataFrame({"v": keys.cast(pl.String),
+                          "i": pl.int_range(0, keys.len(), eager=True, dtype=pl.Int32)})
+    found = pl.DataFrame({"v": values.cast(pl.String)}).join(
+        table, on="v", how="left", maintain_order="left")["i"]
+    return found.fill_null(-1).to_numpy().astype(np.int32, copy=False)
 
 
 def sponsor_index(agents: pl.DataFrame) -> IntArray:
