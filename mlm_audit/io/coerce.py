@@ -18,6 +18,8 @@ Day-first and month-first forms (``3/1/2024``) are ambiguous and not guessed.
 from __future__ import annotations
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlm_audit.schema import MINOR_UNITS, TS
 
@@ -165,6 +167,11 @@ def dates(df: pl.DataFrame, col: str) -> tuple[pl.Series, pl.Series]:
         return parsed.alias(col), pl.Series(col, [False] * df.height)
     if raw.dtype == pl.Date:
         return raw.cast(TS).alias(col), pl.Series(col, [False] * df.height)
+    if raw.dtype == pl.String:
+        fast = _iso_seconds(raw)
+        if fast is not None:
+            return fast.alias(col), pl.repeat(False, df.height, dtype=pl.Boolean,
+                                              eager=True).alias(col)
     frame = df.select(as_text(col, raw.dtype).alias("s"))
     present = frame["s"].is_not_null()
     if not present.any():
@@ -178,6 +185,25 @@ def dates(df: pl.DataFrame, col: str) -> tuple[pl.Series, pl.Series]:
             _parse_expr(list(DATE_FORMATS), excel=True))["d"]
         parsed = parsed.scatter(missing.arg_true(), rest)
     return parsed.alias(col), (present & parsed.is_null()).alias(col)
+
+
+def _iso_seconds(raw: pl.Series) -> pl.Series | None:
+    """The whole column at once when every value is ``YYYY-MM-DD[ T]hh:mm:ss`` (exports'
+    usual form), by Arrow's ISO-8601 cast; None when any value is not (then the exact path
+    decides every row).
+
+    Nineteen bytes leave the cast no other reading: with a naive target type it rejects
+    offsets and ``Z``, impossible dates and leap seconds, so it either agrees with the
+    exact path on every value or fails.
+    """
+    lens = raw.str.len_bytes()
+    if lens.null_count() == lens.len() or lens.min() != 19 or lens.max() != 19:
+        return None
+    try:
+        out = pc.cast(raw.to_arrow(), pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return pl.Series(raw.name, out).cast(TS)
 
 
 def _normalize(s: pl.Expr) -> pl.Expr:
