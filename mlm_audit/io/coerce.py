@@ -79,26 +79,21 @@ def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series
 def _money_fast(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
     """Money from text, fast for clean values (``12.50``, ``-12``, ``+3.00``).
 
-    One integer cast handles values that are a plain integer, or have exactly two decimals
-    with the dot taken out; the exact parser (:func:`_money_text`) runs only on the rows the
-    cast leaves (spaces, symbols, separators, other decimals, errors). The digit limits of
-    ``MONEY_RE``/``MINOR_RE`` are applied here too, so every row gets the value and error
-    the exact parser would give it.
+    One anchored match finds the values that are a plain integer or have exactly two
+    decimals, within the digit limits of ``MONEY_RE``/``MINOR_RE``; a decimal (or integer)
+    cast reads those exactly. The exact parser (:func:`_money_text`) runs only on the rows
+    left (spaces, symbols, separators, other decimals, errors), so every row gets the value
+    and error the exact parser would give it.
     """
     s = pl.col(col)
-    signed = (s.str.starts_with("-") | s.str.starts_with("+")).cast(pl.Int32)
-    digits = s.str.len_bytes().cast(pl.Int32) - signed
     if minor:
-        val = df.select(pl.when(digits <= 18).then(s.cast(pl.Int64, strict=False))
-                        .alias(col))[col]
+        clean = s.str.contains(r"^[+-]?\d{1,18}$")
+        val = df.select(pl.when(clean).then(s.cast(pl.Int64, strict=False)).alias(col))[col]
     else:
-        dot = s.str.find(".", literal=True)
-        plain = s.str.replace(".", "", literal=True, n=1).cast(pl.Int64, strict=False)
-        # "[+-]d.dd" with 1..16 digits before the dot, or "[+-]d" with 1..16 digits
-        two_dp = (dot == s.str.len_bytes() - 3) & (dot - signed >= 1) & (digits <= 19)
-        whole = dot.is_null() & (digits <= MAX_WHOLE_DIGITS)
-        val = df.select(pl.when(two_dp).then(plain).when(whole).then(plain * MINOR_UNITS)
-                        .alias(col))[col]
+        # "[+-]d.dd" or "[+-]d" with 1..16 digits: a decimal cast at scale 2 is exact there
+        clean = s.str.contains(rf"^[+-]?\d{{1,{MAX_WHOLE_DIGITS}}}(?:\.\d\d)?$")
+        cents = s.cast(pl.Decimal(18, 2), strict=False).to_physical().cast(pl.Int64)
+        val = df.select(pl.when(clean).then(cents).alias(col))[col]
     need = val.is_null() & df[col].is_not_null()
     invalid = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True).alias(col)
     if need.any():
