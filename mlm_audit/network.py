@@ -121,6 +121,18 @@ class Network:
         return tree.generation(self.parent, self.level, upper, lower,
                                (self.preorder, self.downline_size))
 
+    @cached_property
+    def cross_line_payouts(self) -> npt.NDArray[np.bool_]:
+        """Payouts whose source agent is known but not in the recipient's downline."""
+        p = self.payouts
+        if p.height == 0:
+            return np.zeros(0, dtype=bool)
+        rec = p["recipient_idx"].to_numpy().astype(np.int32)
+        src = p["source_idx"].to_numpy().astype(np.int32)
+        both = (rec >= 0) & (src >= 0) & (rec != src)
+        gen = self.generation(np.where(both, rec, -1), np.where(both, src, -1))
+        return both & (gen < 0)
+
     def chain(self, idx: int) -> list[str]:
         """Agent ids from the organization root down to ``idx`` (evidence for one agent)."""
         out: list[int] = []
