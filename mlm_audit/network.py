@@ -190,14 +190,17 @@ def lookup(values: pl.Series, keys: pl.Series) -> IntArray:
     """Position of each value in ``keys`` (unique), -1 where absent or null.
 
     A hash join on the string columns as polars holds them (no Arrow conversion), keeping
-    the row order of ``values``; keys are unique, so every value matches at most once.
+    the row order of ``values``. Should ``keys`` repeat a value, its first position wins.
     """
     if values.len() == 0:
         return np.zeros(0, dtype=np.int32)
     table = pl.DataFrame({"v": keys.cast(pl.String),
                           "i": pl.int_range(0, keys.len(), eager=True, dtype=pl.Int32)})
-    found = pl.DataFrame({"v": values.cast(pl.String)}).join(
-        table, on="v", how="left", maintain_order="left")["i"]
+    left = pl.DataFrame({"v": values.cast(pl.String)})
+    found = left.join(table, on="v", how="left", maintain_order="left")["i"]
+    if found.len() != values.len():  # repeated keys: the first position wins
+        table = table.unique("v", keep="first")
+        found = left.join(table, on="v", how="left", maintain_order="left")["i"]
     return found.fill_null(-1).to_numpy().astype(np.int32, copy=False)
 
 
