@@ -35,8 +35,11 @@ EXCEL_MAX = 2958465  # 9999-12-31
 MAX_WHOLE_DIGITS = 16  # keeps value * 100 inside Int64
 
 MONEY_JUNK = r"(?i)[¥￥$元\s]|rmb|cny"
-MONEY_RE = rf"^([+-]?)(\d{{1,3}}(?:,\d{{3}})+|\d{{1,{MAX_WHOLE_DIGITS}}})?(?:\.(\d{{0,2}})0*)?$"
-MINOR_RE = r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d{1,18})(?:\.0*)?$"
+# [0-9], not \d: the regex engine's \d also matches full-width and other non-ASCII digits,
+# which the integer cast cannot read (they would silently become 0)
+MONEY_RE = (rf"^([+-]?)([0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]{{1,{MAX_WHOLE_DIGITS}}})?"
+            rf"(?:\.([0-9]{{0,2}})0*)?$")
+MINOR_RE = r"^([+-]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,18})(?:\.0*)?$"
 MONEY_HELP = "an amount like 1200.50, ¥1,200.50 or -35 with at most 2 decimals"
 MINOR_HELP = "a whole number of fen/cents (money_unit: minor)"
 
@@ -87,11 +90,11 @@ def _money_fast(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.
     """
     s = pl.col(col)
     if minor:
-        clean = s.str.contains(r"^[+-]?\d{1,18}$")
+        clean = s.str.contains(r"^[+-]?[0-9]{1,18}$")
         val = df.select(pl.when(clean).then(s.cast(pl.Int64, strict=False)).alias(col))[col]
     else:
         # "[+-]d.dd" or "[+-]d" with 1..16 digits: a decimal cast at scale 2 is exact there
-        clean = s.str.contains(rf"^[+-]?\d{{1,{MAX_WHOLE_DIGITS}}}(?:\.\d\d)?$")
+        clean = s.str.contains(rf"^[+-]?[0-9]{{1,{MAX_WHOLE_DIGITS}}}(?:\.[0-9]{{2}})?$")
         cents = s.cast(pl.Decimal(18, 2), strict=False).to_physical().cast(pl.Int64)
         val = df.select(pl.when(clean).then(cents).alias(col))[col]
     need = val.is_null() & df[col].is_not_null()
@@ -120,7 +123,7 @@ def _money_text(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.
     # A match test is ten times cheaper than capturing groups: validate with the full
     # pattern, then take the parts apart with plain string splits.
     ok = (present & pl.col("s").str.contains(MINOR_RE if minor else MONEY_RE)
-          & pl.col("s").str.contains(r"\d"))
+          & pl.col("s").str.contains(r"[0-9]"))
     body = pl.col("s").str.strip_chars_start("+-").str.replace_all(",", "", literal=True)
     parts = s.with_columns(ok.alias("ok"), pl.col("s").str.starts_with("-").alias("neg"),
                            body.str.split_exact(".", 1).alias("p")).unnest("p")

@@ -40,3 +40,11 @@ def test_fast_path_values() -> None:
     v, bad = coerce.money(df, "a", False)
     assert v.to_list() == [1250, -300, 5, None, None]
     assert bad.to_list() == [False, False, False, True, False]
+
+
+@pytest.mark.parametrize("minor", [False, True])
+def test_non_ascii_digits_are_errors_not_zero(minor: bool) -> None:
+    df = pl.DataFrame({"a": ["１２.５０", "١٢", "12"]})
+    v, bad = coerce.money(df, "a", minor)
+    assert v.to_list() == [None, None, 12 if minor else 1200]
+    assert bad.to_list() == [True, True, False]
