@@ -195,15 +195,10 @@ def _unknown_agents(net: Network, ofile: str | None, pfile: str | None,
 
 
 def cross_line_mask(net: Network) -> np.ndarray:
-    """Payouts on a downline's activity whose source agent is not below the recipient."""
-    p = net.payouts
-    if p.height == 0:
-        return np.zeros(0, dtype=bool)
-    rec = p["recipient_idx"].to_numpy().astype(np.int32)
-    src = p["source_idx"].to_numpy().astype(np.int32)
-    both = (rec >= 0) & (src >= 0) & (rec != src)
-    gen = net.generation(np.where(both, rec, -1), np.where(both, src, -1))
-    return both & (gen < 0)
+    """Payouts on a downline's activity whose source agent is not below the recipient.
+
+    Computed once per network (preflight reports it, the cross-line check reads it)."""
+    return net.cross_line_payouts
 
 
 def _cross_line(net: Network, file: str | None, issues: list[DataIssue]) -> None:

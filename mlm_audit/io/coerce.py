@@ -18,6 +18,8 @@ Day-first and month-first forms (``3/1/2024``) are ambiguous and not guessed.
 from __future__ import annotations
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlm_audit.schema import MINOR_UNITS, TS
 
@@ -33,8 +35,11 @@ EXCEL_MAX = 2958465  # 9999-12-31
 MAX_WHOLE_DIGITS = 16  # keeps value * 100 inside Int64
 
 MONEY_JUNK = r"(?i)[¥￥$元\s]|rmb|cny"
-MONEY_RE = rf"^([+-]?)(\d{{1,3}}(?:,\d{{3}})+|\d{{1,{MAX_WHOLE_DIGITS}}})?(?:\.(\d{{0,2}})0*)?$"
-MINOR_RE = r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d{1,18})(?:\.0*)?$"
+# [0-9], not \d: the regex engine's \d also matches full-width and other non-ASCII digits,
+# which the integer cast cannot read (they would silently become 0)
+MONEY_RE = (rf"^([+-]?)([0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]{{1,{MAX_WHOLE_DIGITS}}})?"
+            rf"(?:\.([0-9]{{0,2}})0*)?$")
+MINOR_RE = r"^([+-]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,18})(?:\.0*)?$"
 MONEY_HELP = "an amount like 1200.50, ¥1,200.50 or -35 with at most 2 decimals"
 MINOR_HELP = "a whole number of fen/cents (money_unit: minor)"
 
@@ -69,6 +74,42 @@ def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series
         fits = df[col].is_not_null() & raw.is_not_null() & raw.is_between(-limit, limit)
         val = pl.select(pl.when(fits).then(raw * (1 if minor else MINOR_UNITS))).to_series()
         return val.alias(col), (df[col].is_not_null() & ~fits).alias(col)
+    if dtype == pl.String:
+        return _money_fast(df, col, minor)
+    return _money_text(df, col, minor)
+
+
+def _money_fast(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
+    """Money from text, fast for clean values (``12.50``, ``-12``, ``+3.00``).
+
+    One anchored match finds the values that are a plain integer or have exactly two
+    decimals, within the digit limits of ``MONEY_RE``/``MINOR_RE``; a decimal (or integer)
+    cast reads those exactly. The exact parser (:func:`_money_text`) runs only on the rows
+    left (spaces, symbols, separators, other decimals, errors), so every row gets the value
+    and error the exact parser would give it.
+    """
+    s = pl.col(col)
+    if minor:
+        clean = s.str.contains(r"^[+-]?[0-9]{1,18}$")
+        val = df.select(pl.when(clean).then(s.cast(pl.Int64, strict=False)).alias(col))[col]
+    else:
+        # "[+-]d.dd" or "[+-]d" with 1..16 digits: a decimal cast at scale 2 is exact there
+        clean = s.str.contains(rf"^[+-]?[0-9]{{1,{MAX_WHOLE_DIGITS}}}(?:\.[0-9]{{2}})?$")
+        cents = s.cast(pl.Decimal(18, 2), strict=False).to_physical().cast(pl.Int64)
+        val = df.select(pl.when(clean).then(cents).alias(col))[col]
+    need = val.is_null() & df[col].is_not_null()
+    invalid = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True).alias(col)
+    if need.any():
+        idx = need.arg_true()
+        v, bad = _money_text(df.select(pl.col(col).gather(idx)), col, minor)
+        val = val.scatter(idx, v)
+        invalid = invalid.scatter(idx, bad)
+    return val.alias(col), invalid
+
+
+def _money_text(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
+    """The exact money parser on any non-integer column (see the module docstring)."""
+    dtype = df.schema[col]
     s = df.select(as_text(col, dtype).alias("s"))
     if s.select(pl.col("s").str.contains(r"[^0-9.,+\-]").any()).item():
         # currency marks, spaces, full-width minus or accounting brackets: clean them first
@@ -82,7 +123,7 @@ def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series
     # A match test is ten times cheaper than capturing groups: validate with the full
     # pattern, then take the parts apart with plain string splits.
     ok = (present & pl.col("s").str.contains(MINOR_RE if minor else MONEY_RE)
-          & pl.col("s").str.contains(r"\d"))
+          & pl.col("s").str.contains(r"[0-9]"))
     body = pl.col("s").str.strip_chars_start("+-").str.replace_all(",", "", literal=True)
     parts = s.with_columns(ok.alias("ok"), pl.col("s").str.starts_with("-").alias("neg"),
                            body.str.split_exact(".", 1).alias("p")).unnest("p")
@@ -124,6 +165,11 @@ def dates(df: pl.DataFrame, col: str) -> tuple[pl.Series, pl.Series]:
         return parsed.alias(col), pl.Series(col, [False] * df.height)
     if raw.dtype == pl.Date:
         return raw.cast(TS).alias(col), pl.Series(col, [False] * df.height)
+    if raw.dtype == pl.String:
+        fast = _iso_seconds(raw)
+        if fast is not None:
+            return fast.alias(col), pl.repeat(False, df.height, dtype=pl.Boolean,
+                                              eager=True).alias(col)
     frame = df.select(as_text(col, raw.dtype).alias("s"))
     present = frame["s"].is_not_null()
     if not present.any():
@@ -137,6 +183,25 @@ def dates(df: pl.DataFrame, col: str) -> tuple[pl.Series, pl.Series]:
             _parse_expr(list(DATE_FORMATS), excel=True))["d"]
         parsed = parsed.scatter(missing.arg_true(), rest)
     return parsed.alias(col), (present & parsed.is_null()).alias(col)
+
+
+def _iso_seconds(raw: pl.Series) -> pl.Series | None:
+    """The whole column at once when every value is ``YYYY-MM-DD[ T]hh:mm:ss`` (exports'
+    usual form), by Arrow's ISO-8601 cast; None when any value is not (then the exact path
+    decides every row).
+
+    Nineteen bytes leave the cast no other reading: with a naive target type it rejects
+    offsets and ``Z``, impossible dates and leap seconds, so it either agrees with the
+    exact path on every value or fails.
+    """
+    lens = raw.str.len_bytes()
+    if lens.null_count() == lens.len() or lens.min() != 19 or lens.max() != 19:
+        return None
+    try:
+        out = pc.cast(raw.to_arrow(), pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return pl.Series(raw.name, out).cast(TS)
 
 
 def _normalize(s: pl.Expr) -> pl.Expr:

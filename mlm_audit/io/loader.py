@@ -147,16 +147,20 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
         typed = typed.with_columns(parsed, bad_dates.alias(f"_bad_{col}"))
 
     reject = pl.lit(False)
+    rejecting = False
     for col in REQUIRED_VALUES[table]:
+        if col not in typed.columns or typed[col].null_count() == 0:
+            continue  # nothing to report or reject (the common case: skip the row filters)
+        rejecting = True
         bad = pl.col(f"_bad_{col}") if f"_bad_{col}" in typed.columns else pl.lit(False)
         missing = typed.filter(pl.col(col).is_null() & ~bad)
         _report(issues, missing, "missing_value", IssueLevel.error, file, table, col,
                 f"required {col} is empty; row rejected")
         reject = reject | pl.col(col).is_null()
     for col in money_cols + date_cols:
-        rows = typed.filter(pl.col(f"_bad_{col}"))
-        if rows.height == 0:
+        if not typed[f"_bad_{col}"].any():
             continue
+        rows = typed.filter(pl.col(f"_bad_{col}"))
         rows = rows.join(df.select(ROW, coerce.as_text(col, df.schema[col]).alias("_raw")),
                          on=ROW, how="left")
         if col in money_cols:
@@ -172,7 +176,8 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
         else:
             _report(issues, rows, "bad_value", IssueLevel.warning, file, table, col,
                     f"{col} {{value!r}} {{why}}; left empty")
-    kept = typed.filter(~reject).select([c for c in typed.columns if not c.startswith("_bad_")])
+    kept = typed.filter(~reject) if rejecting else typed
+    kept = kept.select([c for c in typed.columns if not c.startswith("_bad_")])
     if "kind" in kept.columns and table in KIND_ALIASES:
         kept = _kinds(table, kept, tm, file, issues)
     defaults = {c: v for c, v in DEFAULTS[table].items() if c in kept.columns}
@@ -184,12 +189,16 @@ def _kinds(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
            issues: list[DataIssue]) -> pl.DataFrame:
     aliases = {**KIND_ALIASES[table], **{norm_kind(k): v for k, v in tm.kinds.items()}}
     # kinds are few: normalize the distinct spellings once, then map the column in one pass
-    seen = df["kind"].unique().drop_nulls().to_list()
-    table_ = {v: aliases[norm_kind(v)] for v in seen if norm_kind(v) in aliases}
-    mapped = pl.col("kind").replace_strict(list(table_), list(table_.values()), default=None,
-                                           return_dtype=pl.String)
+    seen = df["kind"].unique().drop_nulls().sort().to_list()
+    canon = [aliases.get(norm_kind(v)) for v in seen]
+    # each row's code among the distinct spellings (an enum cast), then one gather
+    if seen:
+        codes = df["kind"].cast(pl.Enum(seen)).to_physical()
+        mapped = pl.Series("_kind", canon, dtype=pl.String).gather(codes)
+    else:
+        mapped = pl.Series("_kind", [None] * df.height, dtype=pl.String)
     fallback = DEFAULTS[table]["kind"]
-    df = df.with_columns(mapped.alias("_kind"))
+    df = df.with_columns(mapped)
     unknown = df.filter(pl.col("kind").is_not_null() & pl.col("_kind").is_null())
     if unknown.height:
         values = unknown["kind"].value_counts(sort=True).sort(["count", "kind"],

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +67,9 @@ def read_raw(path: Path, table: str | None = None) -> RawTable:
         )
     if path.stat().st_size == 0:
         raise InputError(f"{path}: file is empty; expected a header row and data")
-    digest = sha256_file(path)
+    # hashing releases the GIL: it runs beside the parse instead of before it
+    hasher = ThreadPoolExecutor(max_workers=1)
+    digest_job = hasher.submit(sha256_file, path)
     try:
         if fmt in ("csv", "tsv"):
             df, enc = text.read_delimited(path, fmt)
@@ -81,6 +84,9 @@ def read_raw(path: Path, table: str | None = None) -> RawTable:
     except _reader_errors() as e:
         first = (str(e).splitlines() or [type(e).__name__])[0]
         raise InputError(f"{path}: cannot read as {fmt}: {first}") from None
+    finally:
+        hasher.shutdown(wait=True)
+    digest = digest_job.result()
     df = df.with_columns(pl.col(ROW).cast(pl.Int64))
     df, blank = _drop_blank_rows(df)
     return RawTable(df, str(path), digest, enc, fmt, blank)

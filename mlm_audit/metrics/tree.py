@@ -103,13 +103,48 @@ def lift(parent: IntArray, nodes: IntArray, steps: npt.NDArray[np.integer]) -> I
     return cur
 
 
+def preorder(parent: IntArray, level: IntArray, size: npt.NDArray[np.integer],
+             order: tuple[IntArray, IntArray] | None = None) -> npt.NDArray[np.int64]:
+    """Depth-first (preorder) number of every rooted agent; -1 for unrooted ones.
+
+    With ``size`` = N(u), u's downline is exactly the agents numbered
+    ``pre[u] .. pre[u] + N(u) - 1``, so a descendant test is two comparisons. Children are
+    numbered in index order: a child starts after its parent and its earlier siblings'
+    downlines; computed level by level, never agent by agent.
+    """
+    n = parent.shape[0]
+    pre = np.full(n, -1, dtype=np.int64)
+    rooted = level > 0
+    size = np.asarray(size, dtype=np.int64)
+    roots = np.flatnonzero(rooted & (parent < 0))
+    pre[roots] = np.cumsum(size[roots]) - size[roots]
+    kids = np.flatnonzero(rooted & (parent >= 0))
+    if kids.size == 0:
+        return pre
+    kids = kids[np.argsort(parent[kids], kind="stable")]
+    sz = size[kids]
+    cs = np.cumsum(sz)
+    first = np.ones(kids.size, dtype=bool)
+    first[1:] = parent[kids[1:]] != parent[kids[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(kids.size), 0))
+    before = np.zeros(n, dtype=np.int64)  # downlines of earlier siblings
+    before[kids] = cs - sz - (cs[start] - sz[start])
+    order_, bounds = order if order is not None else level_order(level)
+    for lvl in range(2, len(bounds) - 1):
+        nodes = order_[bounds[lvl]:bounds[lvl + 1]]
+        pre[nodes] = pre[parent[nodes]] + 1 + before[nodes]
+    return pre
+
+
 def generation(
-    parent: IntArray, level: IntArray, upper: IntArray, lower: IntArray
+    parent: IntArray, level: IntArray, upper: IntArray, lower: IntArray,
+    intervals: tuple[npt.NDArray[np.int64], npt.NDArray[np.integer]] | None = None,
 ) -> npt.NDArray[np.int32]:
     """``gen(upper, lower)`` per pair: generations from ``upper`` down to ``lower``.
 
     0 when they are the same agent, -1 when ``lower`` is not in ``upper``'s downline (or
-    either is unknown / unrooted).
+    either is unknown / unrooted). ``intervals`` = (:func:`preorder`, N(u)) turns the
+    descendant test into two comparisons per pair instead of binary lifting.
     """
     upper = np.asarray(upper, dtype=np.int32)
     lower = np.asarray(lower, dtype=np.int32)
@@ -118,8 +153,14 @@ def generation(
     ll = np.where(valid, level[np.where(valid, lower, 0)], 0)
     d = ll.astype(np.int64) - lu
     valid &= (d >= 0) & (lu > 0) & (ll > 0)
-    found = lift(parent, np.where(valid, lower, 0), np.where(valid, d, 0))
-    ok = valid & (found == upper)
+    if intervals is not None:
+        pre, size = intervals
+        u, lo = np.where(valid, upper, 0), np.where(valid, lower, 0)
+        pu, pl_ = pre[u], pre[lo]
+        ok = valid & (pl_ >= pu) & (pl_ < pu + size[u])
+    else:
+        found = lift(parent, np.where(valid, lower, 0), np.where(valid, d, 0))
+        ok = valid & (found == upper)
     return np.where(ok, d, -1).astype(np.int32)
 
 

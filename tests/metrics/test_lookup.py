@@ -1,0 +1,18 @@
+"""Id lookups: position in the keys, -1 when absent or null, the first position on repeats."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mlm_audit.network import lookup
+
+
+def test_lookup_positions_and_misses() -> None:
+    got = lookup(pl.Series(["b", "a", None, "z", "b"]), pl.Series(["a", "b", "c"]))
+    assert got.tolist() == [1, 0, -1, -1, 1]
+
+
+def test_lookup_repeated_keys_first_wins() -> None:
+    got = lookup(pl.Series(["b", "a", "c"]), pl.Series(["a", "b", "b", "a"]))
+    assert got.tolist() == [1, 0, -1]
+    assert lookup(pl.Series([], dtype=pl.String), pl.Series(["a"])).tolist() == []
