@@ -35,6 +35,9 @@ EXCEL_MAX = 2958465  # 9999-12-31
 MAX_WHOLE_DIGITS = 16  # keeps value * 100 inside Int64
 
 MONEY_JUNK = r"(?i)[¥￥$元\s]|rmb|cny"
+# Full-width forms typed by Chinese input methods read as their ASCII twins, never as zero.
+FULL_WIDTH = {chr(0xFF10 + d): str(d) for d in range(10)} | {
+    "．": ".", "，": ",", "－": "-", "＋": "+", "（": "(", "）": ")"}
 # [0-9], not \d: the regex engine's \d also matches full-width and other non-ASCII digits,
 # which the integer cast cannot read (they would silently become 0)
 MONEY_RE = (rf"^([+-]?)([0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]{{1,{MAX_WHOLE_DIGITS}}})?"
@@ -114,7 +117,7 @@ def _money_text(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.
     if s.select(pl.col("s").str.contains(r"[^0-9.,+\-]").any()).item():
         # currency marks, spaces, full-width minus or accounting brackets: clean them first
         s = s.select(pl.col("s").str.replace_all(MONEY_JUNK, "")
-                     .str.replace_all("－", "-", literal=True))
+                     .str.replace_many(list(FULL_WIDTH), list(FULL_WIDTH.values())))
         s = s.with_columns(
             pl.when(pl.col("s").str.starts_with("(") & pl.col("s").str.ends_with(")"))
             .then(pl.lit("-") + pl.col("s").str.strip_chars("()")).otherwise(pl.col("s"))

@@ -42,9 +42,16 @@ def test_fast_path_values() -> None:
     assert bad.to_list() == [False, False, False, True, False]
 
 
+def test_full_width_amounts_read_as_ascii() -> None:
+    df = pl.DataFrame({"a": ["１２.５０", "－３，０００．００", "（５．００）", "12"]})
+    v, bad = coerce.money(df, "a", False)
+    assert v.to_list() == [1250, -300000, -500, 1200]
+    assert bad.to_list() == [False, False, False, False]
+
+
 @pytest.mark.parametrize("minor", [False, True])
-def test_non_ascii_digits_are_errors_not_zero(minor: bool) -> None:
-    df = pl.DataFrame({"a": ["１２.５０", "١٢", "12"]})
+def test_other_non_ascii_digits_are_errors_not_zero(minor: bool) -> None:
+    df = pl.DataFrame({"a": ["１２", "١٢", "12"]})
     v, bad = coerce.money(df, "a", minor)
-    assert v.to_list() == [None, None, 12 if minor else 1200]
-    assert bad.to_list() == [True, True, False]
+    assert v.to_list() == [12, None, 12] if minor else [1200, None, 1200]
+    assert bad.to_list() == [False, True, False]
