@@ -16,3 +16,13 @@ def test_lookup_repeated_keys_first_wins() -> None:
     got = lookup(pl.Series(["b", "a", "c"]), pl.Series(["a", "b", "b", "a"]))
     assert got.tolist() == [1, 0, -1]
     assert lookup(pl.Series([], dtype=pl.String), pl.Series(["a"])).tolist() == []
+
+
+def test_row_lookup_matches_the_string_join() -> None:
+    from mlm_audit.metrics.sources import row_lookup
+
+    keys = pl.Series(["a", "b", "b", None, "c", "a"])
+    values = pl.Series(["b", None, "a", "zz", "c", "c", ""])
+    assert row_lookup(values, keys).tolist() == [1, -1, 0, -1, 4, 4, -1]
+    assert row_lookup(values, keys).tolist() == lookup(values, keys).tolist()
+    assert row_lookup(pl.Series([], dtype=pl.String), keys).tolist() == []
