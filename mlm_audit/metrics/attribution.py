@@ -220,13 +220,57 @@ def group_sums(
 
 
 def merge_sums(frames: list[pl.DataFrame], cols: tuple[str, ...]) -> pl.DataFrame:
-    """Outer-merge per-(idx, pk) tables, absent figures counting as 0 (no hash join).
-    Each frame is first put in (idx, pk) order so the merge is a linear one."""
-    stacked = pl.concat([f.select("idx", "pk", *(
-        pl.col(c) if c in f.columns else pl.lit(0, dtype=pl.Int64).alias(c) for c in cols))
-        .sort("idx", "pk") for f in frames])
-    return group_sums(stacked["idx"].to_numpy(), stacked["pk"].to_numpy(),
-                      {c: stacked[c].to_numpy() for c in cols}, runs=True)
+    """Outer-merge per-(idx, pk) tables, absent figures counting as 0, sorted by (idx, pk).
+
+    Tables with one row per key merge in linear time (each sorted, then interleaved by
+    binary search: no hash join, no sort of the union); others are summed per key."""
+    if not frames:
+        return pl.DataFrame(schema={"idx": pl.Int32, "pk": pl.Int32}
+                            | {c: pl.Int64 for c in cols})
+    tables = [f.select("idx", "pk", *(c for c in cols if c in f.columns)).sort("idx", "pk")
+              for f in frames]
+    pks = [t["pk"].to_numpy().astype(np.int64) for t in tables]
+    lo = min((int(p.min()) for p in pks if p.size), default=0)
+    span = max((int(p.max()) for p in pks if p.size), default=lo) - lo + 1
+    keys = [t["idx"].to_numpy().astype(np.int64) * span + (p - lo) for t, p in zip(
+        tables, pks, strict=True)]
+    if any(k.size > 1 and not bool((k[1:] > k[:-1]).all()) for k in keys):
+        stacked = pl.concat([t.select("idx", "pk", *(
+            pl.col(c) if c in t.columns else pl.lit(0, dtype=pl.Int64).alias(c)
+            for c in cols)) for t in tables])
+        return group_sums(stacked["idx"].to_numpy(), stacked["pk"].to_numpy(),
+                          {c: stacked[c].to_numpy() for c in cols}, runs=True)
+    merged, at = keys[0], [np.arange(keys[0].size)]
+    for k in keys[1:]:
+        merged, pos_old, pos_new = _interleave(merged, k)
+        at = [pos_old[a] for a in at] + [pos_new]
+    out: dict[str, Any] = {"idx": (merged // span).astype(np.int32),
+                           "pk": (merged % span + lo).astype(np.int32)}
+    for c in cols:
+        v = np.zeros(merged.size, dtype=np.int64)
+        for t, a in zip(tables, at, strict=True):
+            if c in t.columns:
+                v[a] += t[c].to_numpy()
+        out[c] = v
+    return pl.DataFrame(out)
+
+
+def _interleave(
+    ka: npt.NDArray[np.int64], kb: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Union of two strictly increasing key arrays and where each input lands in it."""
+    j = np.searchsorted(ka, kb)
+    hit = j < ka.size
+    hit[hit] = ka[j[hit]] == kb[hit]
+    new = kb[~hit]
+    pos_a = np.arange(ka.size) + np.searchsorted(new, ka)
+    pos_b = np.empty(kb.size, dtype=np.int64)
+    pos_b[hit] = pos_a[j[hit]]
+    pos_b[~hit] = np.searchsorted(ka, new) + np.arange(new.size)
+    union = np.empty(ka.size + new.size, dtype=np.int64)
+    union[pos_a] = ka
+    union[pos_b] = kb
+    return union, pos_a, pos_b
 
 
 def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
