@@ -158,17 +158,28 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
         side_b = g.order < nb
         amt_, k_, ext_ = amt[rows], k[rows], ext[rows]
         stock = k_ == KIND_CODE["stock_up"]
-        bamt = np.where(side_b, amt_, 0)
-        samt = amt_ - bamt
-        return g.frame_sorted({
-            "purchased": np.where(np.isin(k_, PURCHASE_CODES), bamt, 0),
-            "self_use": np.where(k_ == KIND_CODE["self_purchase"], bamt, 0),
-            "stock_up": np.where(stock, bamt, 0),
-            "int_direct": np.where(~ext_ & ~stock, bamt, 0),
-            "buys": side_b & ~ext_,
-            "resold": np.where(sells[rows], samt, 0),
-            "ext": np.where(ext_, samt, 0),
-            "ext_orders": ~side_b & ext_,
+        # one scratch buffer for every masked column: fresh multi-megabyte arrays cost
+        # page faults that outweigh the arithmetic
+        buf = np.empty(amt_.size, dtype=np.int64)
+
+        def amount_sums(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+            np.multiply(amt_, mask, out=buf)
+            return g.sums(buf)
+
+        def count_sums(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+            np.copyto(buf, mask)
+            return g.sums(buf)
+
+        bought = side_b & np.isin(k_, PURCHASE_CODES)
+        return pl.DataFrame({**g.keys,
+            "purchased": amount_sums(bought),
+            "self_use": amount_sums(side_b & (k_ == KIND_CODE["self_purchase"])),
+            "stock_up": amount_sums(side_b & stock),
+            "int_direct": amount_sums(side_b & ~ext_ & ~stock),
+            "buys": count_sums(side_b & ~ext_),
+            "resold": amount_sums(~side_b & sells[rows]),
+            "ext": amount_sums(~side_b & ext_),
+            "ext_orders": count_sums(~side_b & ext_),
         })
 
     return cached(net, ("flows", window), build)
@@ -184,10 +195,12 @@ class SortedGroups:
 
     def __init__(self, idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer],
                  runs: bool = False) -> None:
-        idx64, pk64 = idx.astype(np.int64), pk.astype(np.int64)
-        lo = int(pk64.min()) if pk64.size else 0
-        span = int(pk64.max()) - lo + 1 if pk64.size else 1
-        key = idx64 * span + (pk64 - lo)
+        lo = int(pk.min()) if pk.size else 0
+        span = int(pk.max()) - lo + 1 if pk.size else 1
+        key = idx.astype(np.int64)  # in place from here: fewer multi-megabyte temporaries
+        key *= span
+        key += pk
+        key -= lo
         self.order = np.argsort(key, kind="stable" if runs else None)
         ks = key[self.order]
         first = np.ones(ks.size, dtype=bool)
