@@ -164,11 +164,11 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
 
         def amount_sums(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
             np.multiply(amt_, mask, out=buf)
-            return g.sums(buf)
+            return g.sums(buf, scratch=True)
 
         def count_sums(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
             np.copyto(buf, mask)
-            return g.sums(buf)
+            return g.sums(buf, scratch=True)
 
         bought = side_b & np.isin(k_, PURCHASE_CODES)
         return pl.DataFrame({**g.keys,
@@ -206,6 +206,7 @@ class SortedGroups:
         first = np.ones(ks.size, dtype=bool)
         first[1:] = ks[1:] != ks[:-1]
         self.starts = np.flatnonzero(first)
+        self.ends = np.append(self.starts[1:], ks.size) - 1
         uk = ks[self.starts]
         self.keys = {"idx": (uk // span).astype(np.int32), "pk": (uk % span + lo).astype(np.int32)}
 
@@ -213,10 +214,20 @@ class SortedGroups:
         """Values in sorted (grouped) row order."""
         return values[self.order]
 
-    def sums(self, sorted_values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    def sums(self, sorted_values: npt.NDArray[Any], scratch: bool = False) -> npt.NDArray[np.int64]:
+        """Per-group sums of values in sorted row order: prefix sums differenced at group
+        ends (exact in int64: wrap-around cancels in the differences). With ``scratch``
+        the int64 input is overwritten instead of copied."""
         if self.starts.size == 0:
             return np.zeros(0, dtype=np.int64)
-        return np.add.reduceat(sorted_values.astype(np.int64, copy=False), self.starts)
+        v = sorted_values if scratch and sorted_values.dtype == np.int64 else (
+            sorted_values.astype(np.int64))
+        np.cumsum(v, out=v)
+        totals = v[self.ends]
+        out = np.empty_like(totals)
+        out[0] = totals[0]
+        np.subtract(totals[1:], totals[:-1], out=out[1:])
+        return out
 
     def frame_sorted(self, sorted_cols: dict[str, npt.NDArray[Any]]) -> pl.DataFrame:
         """Group sums of columns given in sorted row order."""
@@ -261,9 +272,14 @@ def merge_sums(frames: list[pl.DataFrame], cols: tuple[str, ...]) -> pl.DataFram
                            "pk": (merged % span + lo).astype(np.int32)}
     for c in cols:
         v = np.zeros(merged.size, dtype=np.int64)
+        first = True
         for t, a in zip(tables, at, strict=True):
             if c in t.columns:
-                v[a] += t[c].to_numpy()
+                if first:  # positions are unique within a table: a plain scatter
+                    v[a] = t[c].to_numpy()
+                else:
+                    v[a] += t[c].to_numpy()
+                first = False
         out[c] = v
     return pl.DataFrame(out)
 
