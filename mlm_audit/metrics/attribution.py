@@ -207,6 +207,7 @@ class SortedGroups:
         first[1:] = ks[1:] != ks[:-1]
         self.starts = np.flatnonzero(first)
         self.ends = np.append(self.starts[1:], ks.size) - 1
+        self._totals: npt.NDArray[np.int64] | None = None
         uk = ks[self.starts]
         self.keys = {"idx": (uk // span).astype(np.int32), "pk": (uk % span + lo).astype(np.int32)}
 
@@ -223,7 +224,9 @@ class SortedGroups:
         v = sorted_values if scratch and sorted_values.dtype == np.int64 else (
             sorted_values.astype(np.int64))
         np.cumsum(v, out=v)
-        totals = v[self.ends]
+        if self._totals is None:  # reused: each fresh array costs page faults
+            self._totals = np.empty(self.ends.size, dtype=np.int64)
+        totals = np.take(v, self.ends, out=self._totals)
         out = np.empty_like(totals)
         out[0] = totals[0]
         np.subtract(totals[1:], totals[:-1], out=out[1:])
