@@ -206,7 +206,10 @@ class SortedGroups:
         first = np.ones(ks.size, dtype=bool)
         first[1:] = ks[1:] != ks[:-1]
         self.starts = np.flatnonzero(first)
-        self.ends = np.append(self.starts[1:], ks.size) - 1
+        self.ends = np.empty_like(self.starts)
+        if self.starts.size:
+            np.subtract(self.starts[1:], 1, out=self.ends[:-1])
+            self.ends[-1] = ks.size - 1
         self._totals: npt.NDArray[np.int64] | None = None
         uk = ks[self.starts]
         self.keys = {"idx": (uk // span).astype(np.int32), "pk": (uk % span + lo).astype(np.int32)}
@@ -226,7 +229,7 @@ class SortedGroups:
         np.cumsum(v, out=v)
         if self._totals is None:  # reused: each fresh array costs page faults
             self._totals = np.empty(self.ends.size, dtype=np.int64)
-        totals = np.take(v, self.ends, out=self._totals)
+        totals = np.take(v, self.ends, out=self._totals, mode="clip")  # unbuffered
         out = np.empty_like(totals)
         out[0] = totals[0]
         np.subtract(totals[1:], totals[:-1], out=out[1:])
