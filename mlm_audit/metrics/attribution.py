@@ -252,40 +252,59 @@ def group_sums(
 def merge_sums(frames: list[pl.DataFrame], cols: tuple[str, ...]) -> pl.DataFrame:
     """Outer-merge per-(idx, pk) tables, absent figures counting as 0, sorted by (idx, pk).
 
-    Tables with one row per key merge in linear time (each sorted, then interleaved by
-    binary search: no hash join, no sort of the union); others are summed per key."""
+    Tables with one row per key merge in linear time (each sorted unless it already is,
+    then interleaved by binary search: no hash join, no sort of the union); others are
+    summed per key."""
     if not frames:
         return pl.DataFrame(schema={"idx": pl.Int32, "pk": pl.Int32}
                             | {c: pl.Int64 for c in cols})
-    tables = [f.select("idx", "pk", *(c for c in cols if c in f.columns)).sort("idx", "pk")
-              for f in frames]
-    pks = [t["pk"].to_numpy().astype(np.int64) for t in tables]
+    tables = [f.select("idx", "pk", *(c for c in cols if c in f.columns)) for f in frames]
+    pks = [t["pk"].to_numpy() for t in tables]
     lo = min((int(p.min()) for p in pks if p.size), default=0)
     span = max((int(p.max()) for p in pks if p.size), default=lo) - lo + 1
-    keys = [t["idx"].to_numpy().astype(np.int64) * span + (p - lo) for t, p in zip(
-        tables, pks, strict=True)]
+    keys: list[npt.NDArray[np.int64]] = []
+    orders: list[npt.NDArray[np.int64] | None] = []
+    for t, p in zip(tables, pks, strict=True):
+        k = t["idx"].to_numpy().astype(np.int64)
+        k *= span
+        k += p
+        k -= lo
+        order = None
+        if k.size > 1 and not bool((k[1:] > k[:-1]).all()):
+            order = np.argsort(k, kind="stable")
+            k = k[order]
+        keys.append(k)
+        orders.append(order)
     if any(k.size > 1 and not bool((k[1:] > k[:-1]).all()) for k in keys):
         stacked = pl.concat([t.select("idx", "pk", *(
             pl.col(c) if c in t.columns else pl.lit(0, dtype=pl.Int64).alias(c)
             for c in cols)) for t in tables])
         return group_sums(stacked["idx"].to_numpy(), stacked["pk"].to_numpy(),
-                          {c: stacked[c].to_numpy() for c in cols}, runs=True)
-    merged, at = keys[0], [np.arange(keys[0].size)]
+                          {c: stacked[c].to_numpy() for c in cols})
+    # where each table's (sorted) rows land in the union; None: the union is the table
+    merged = keys[0]
+    at: list[npt.NDArray[np.int64] | None] = [None]
     for k in keys[1:]:
         merged, pos_old, pos_new = _interleave(merged, k)
-        at = [pos_old[a] for a in at] + [pos_new]
+        at = [*(pos_old if a is None else pos_old[a] for a in at), pos_new]
     out: dict[str, Any] = {"idx": (merged // span).astype(np.int32),
                            "pk": (merged % span + lo).astype(np.int32)}
     for c in cols:
         v = np.zeros(merged.size, dtype=np.int64)
         first = True
-        for t, a in zip(tables, at, strict=True):
-            if c in t.columns:
-                if first:  # positions are unique within a table: a plain scatter
-                    v[a] = t[c].to_numpy()
-                else:
-                    v[a] += t[c].to_numpy()
-                first = False
+        for t, a, order in zip(tables, at, orders, strict=True):
+            if c not in t.columns:
+                continue
+            col = t[c].to_numpy()
+            if order is not None:
+                col = col[order]
+            if a is None:
+                v[:] = col
+            elif first:  # positions are unique within a table: a plain scatter
+                v[a] = col
+            else:
+                v[a] += col
+            first = False
         out[c] = v
     return pl.DataFrame(out)
 
