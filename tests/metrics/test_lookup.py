@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from mlm_audit.network import lookup
 
@@ -26,3 +27,15 @@ def test_row_lookup_matches_the_string_join() -> None:
     assert row_lookup(values, keys).tolist() == [1, -1, 0, -1, 4, 4, -1]
     assert row_lookup(values, keys).tolist() == lookup(values, keys).tolist()
     assert row_lookup(pl.Series([], dtype=pl.String), keys).tolist() == []
+
+
+def test_row_lookup_hash_collisions_fall_back_to_strings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mlm_audit.metrics.sources import row_lookup
+
+    # every string hashing alike: the hash join matches wrong rows, the check catches it
+    monkeypatch.setattr(pl.Series, "hash", lambda s, seed=0: pl.zeros(s.len(), pl.UInt64,
+                                                                        eager=True))
+    keys = pl.Series(["a", "b", "b", "c"])
+    assert row_lookup(pl.Series(["c", "b", "x", "a"]), keys).tolist() == [3, 1, -1, 0]
