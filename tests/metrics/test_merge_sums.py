@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from mlm_audit.metrics.attribution import merge_sums
+from mlm_audit.metrics.groups import merge_sums
 
 
 def _oracle(frames: list[pl.DataFrame], cols: tuple[str, ...]) -> pl.DataFrame:
