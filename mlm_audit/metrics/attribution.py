@@ -5,19 +5,21 @@ per payout (generation, recruit funding), per agent-period (purchases, resales, 
 per period. These group-bys are the part that must also run on a distributed engine, so they
 stay apart from the tree math and take nothing but columns and dense index arrays.
 
-Periods: :mod:`mlm_audit.metrics.periods`; the payout -> source order join and the cache:
+Periods: :mod:`mlm_audit.metrics.periods`; grouped sums: :mod:`mlm_audit.metrics.groups`;
+the payout -> source order join and the cache:
 :mod:`mlm_audit.metrics.sources`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics import windows
+from mlm_audit.metrics.groups import SortedGroups, merge_sums
 from mlm_audit.metrics.money import NET_AMOUNT
 from mlm_audit.metrics.periods import Window, period_key
 from mlm_audit.metrics.sources import cached, recruit_funding, source_orders
@@ -110,6 +112,21 @@ def by_generation(gen: npt.NDArray[np.int32], amount: npt.NDArray[np.int64]) -> 
 
 
 # -- orders per agent and period ----------------------------------------------------------
+NO_KIND = len(KIND_CODE)  # a kind outside ORDER_KINDS
+NULL_KIND = NO_KIND + 1
+
+
+def kind_codes(net: Network) -> npt.NDArray[np.int8]:
+    """Per order: the index of its kind in ORDER_KINDS, NO_KIND for another kind, NULL_KIND
+    when absent. Computed once per network: comparing strings over every order is slow."""
+    def build() -> npt.NDArray[np.int8]:
+        kind = net.orders["kind"]
+        codes = kind.replace_strict(KIND_CODE, default=NO_KIND, return_dtype=pl.Int8)
+        return codes.fill_null(NULL_KIND).to_numpy().astype(np.int8, copy=False)
+
+    return cached(net, "kind_codes", build)
+
+
 def order_flows(net: Network, window: Window) -> pl.DataFrame:
     """Per agent and period key ``pk``, from one scan of the orders (net of returns):
 
@@ -117,96 +134,57 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
     (self_purchase), ``stock_up``, ``int_direct`` (purchases as a participant other than
     stock_up) and ``buys`` (orders bought as a participant); as seller: ``resold``
     (everything sold but returns), ``ext`` (sales to external customers) and ``ext_orders``.
-    External sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
+    External sales with no agent seller (company direct) get ``idx`` = -1. Rows are sorted
+    by (``idx``, ``pk``).
     """
     def build() -> pl.DataFrame:
-        ext = pl.col("ext")
-        sells = ((pl.col("seller_idx") >= 0) & (pl.col("kind") != "return")).fill_null(False)
-        kind_code = pl.col("kind").replace_strict(
-            KIND_CODE, default=len(KIND_CODE), return_dtype=pl.Int8).fill_null(len(KIND_CODE))
-        o = net.orders.with_columns(
-            pl.Series("ext", net.order_is_external, dtype=pl.Boolean)
-        ).select(
-            "buyer_idx", "seller_idx", period_key("ordered_at", window),
-            NET_AMOUNT.fill_null(0).cast(pl.Int64).alias("amt"), kind_code.alias("k"), "ext",
-            sells.alias("sells"),
-        ).filter(pl.col("pk").is_not_null())
-        # each order counts for its buyer (purchase columns) and its seller (sale columns);
-        # one sort per side, then every column is a masked prefix sum over the sorted rows
-        b = o.filter(pl.col("buyer_idx") >= 0)
-        g = SortedGroups(b["buyer_idx"].to_numpy(), b["pk"].to_numpy())
-        amt, k, ext_ = g.take(b["amt"].to_numpy()), g.take(b["k"].to_numpy()), g.take(
-            b["ext"].to_numpy())
-        stock = k == KIND_CODE["stock_up"]
-        by_buyer = g.frame({
-            "purchased": np.where(np.isin(k, PURCHASE_CODES), amt, 0),
-            "self_use": np.where(k == KIND_CODE["self_purchase"], amt, 0),
-            "stock_up": np.where(stock, amt, 0),
-            "int_direct": np.where(~ext_ & ~stock, amt, 0),
-            "buys": (~ext_).astype(np.int64),
+        o = net.orders
+        cols = o.select(period_key("ordered_at", window),
+                        NET_AMOUNT.fill_null(0).cast(pl.Int64).alias("amt"))
+        pk_s = cols["pk"]
+        dated = pk_s.is_not_null().to_numpy()
+        pk = pk_s.fill_null(0).to_numpy()
+        amt = cols["amt"].to_numpy()
+        k = kind_codes(net)
+        ext = np.asarray(net.order_is_external, dtype=bool)
+        buyer, seller = o["buyer_idx"].to_numpy(), o["seller_idx"].to_numpy()
+        sells = (seller >= 0) & (k != KIND_CODE["return"]) & (k != NULL_KIND)
+        # each order counts for its buyer (purchase columns) and its seller (sale columns):
+        # both sides go through one sort, then every column is a masked segment sum
+        b = np.flatnonzero(dated & (buyer >= 0))
+        sl = np.flatnonzero(dated & (sells | ext))
+        nb = b.size
+        g = SortedGroups(np.concatenate([buyer[b], seller[sl]]),
+                         np.concatenate([pk[b], pk[sl]]))
+        rows = np.concatenate([b, sl])[g.order]
+        side_b = g.order < nb
+        amt_, k_, ext_ = amt[rows], k[rows], ext[rows]
+        stock = k_ == KIND_CODE["stock_up"]
+        # one scratch buffer for every masked column: fresh multi-megabyte arrays cost
+        # page faults that outweigh the arithmetic
+        buf = np.empty(amt_.size, dtype=np.int64)
+
+        def amount_sums(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+            np.multiply(amt_, mask, out=buf)
+            return g.sums(buf, scratch=True)
+
+        def count_sums(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+            np.copyto(buf, mask)
+            return g.sums(buf, scratch=True)
+
+        bought = side_b & np.isin(k_, PURCHASE_CODES)
+        return pl.DataFrame({**g.keys,
+            "purchased": amount_sums(bought),
+            "self_use": amount_sums(side_b & (k_ == KIND_CODE["self_purchase"])),
+            "stock_up": amount_sums(side_b & stock),
+            "int_direct": amount_sums(side_b & ~ext_ & ~stock),
+            "buys": count_sums(side_b & ~ext_),
+            "resold": amount_sums(~side_b & sells[rows]),
+            "ext": amount_sums(~side_b & ext_),
+            "ext_orders": count_sums(~side_b & ext_),
         })
-        sl = o.filter(pl.col("sells") | ext)
-        g = SortedGroups(sl["seller_idx"].to_numpy(), sl["pk"].to_numpy())
-        amt, sold, ext_ = (g.take(sl[c].to_numpy()) for c in ("amt", "sells", "ext"))
-        by_seller = g.frame({
-            "resold": np.where(sold, amt, 0),
-            "ext": np.where(ext_, amt, 0),
-            "ext_orders": ext_.astype(np.int64),
-        })
-        return merge_sums([by_buyer, by_seller], FLOW_COLS)
 
     return cached(net, ("flows", window), build)
-
-
-class SortedGroups:
-    """Rows grouped by (idx, pk) through one sort of a composite key; sums are prefix sums
-    differenced at group ends: exact in int64, and cheaper and steadier than a hash
-    group-by with millions of groups."""
-
-    def __init__(self, idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer]) -> None:
-        idx64, pk64 = idx.astype(np.int64), pk.astype(np.int64)
-        lo = int(pk64.min()) if pk64.size else 0
-        span = int(pk64.max()) - lo + 1 if pk64.size else 1
-        key = idx64 * span + (pk64 - lo)
-        self.order = np.argsort(key)
-        ks = key[self.order]
-        first = np.ones(ks.size, dtype=bool)
-        first[1:] = ks[1:] != ks[:-1]
-        starts = np.flatnonzero(first)
-        self.ends = np.append(starts[1:], ks.size) - 1 if ks.size else starts
-        uk = ks[starts]
-        self.keys = {"idx": (uk // span).astype(np.int32), "pk": (uk % span + lo).astype(np.int32)}
-
-    def take(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        """Values in sorted (grouped) row order."""
-        return values[self.order]
-
-    def sums(self, sorted_values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
-        if self.ends.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        totals = np.cumsum(sorted_values.astype(np.int64, copy=False))[self.ends]
-        return np.diff(totals, prepend=0)
-
-    def frame(self, sorted_cols: dict[str, npt.NDArray[Any]]) -> pl.DataFrame:
-        return pl.DataFrame({**self.keys, **{c: self.sums(v) for c, v in sorted_cols.items()}})
-
-
-def group_sums(
-    idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer],
-    cols: dict[str, npt.NDArray[np.int64]],
-) -> pl.DataFrame:
-    """Exact int64 sums of ``cols`` per (idx, pk)."""
-    g = SortedGroups(idx, pk)
-    return g.frame({c: g.take(np.asarray(v)) for c, v in cols.items()})
-
-
-def merge_sums(frames: list[pl.DataFrame], cols: tuple[str, ...]) -> pl.DataFrame:
-    """Outer-merge per-(idx, pk) tables, absent figures counting as 0 (no hash join)."""
-    stacked = pl.concat([f.select("idx", "pk", *(
-        pl.col(c) if c in f.columns else pl.lit(0, dtype=pl.Int64).alias(c) for c in cols))
-        for f in frames])
-    return group_sums(stacked["idx"].to_numpy(), stacked["pk"].to_numpy(),
-                      {c: stacked[c].to_numpy() for c in cols})
 
 
 def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:

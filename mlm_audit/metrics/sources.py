@@ -14,12 +14,14 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
 ENTRY_ORDER_KINDS = ("starter_kit", "fee")
+_SEED = 0x5EED  # fixed: hashes must agree between the two sides of a join
 
 _CACHE: weakref.WeakKeyDictionary[Network, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
 
@@ -57,33 +59,64 @@ def source_orders(net: Network) -> pl.DataFrame:
     return cached(net, "source_orders", lambda: _source_orders(net))
 
 
+def source_order_rows(net: Network) -> npt.NDArray[np.int32]:
+    """Per payout (same order as ``net.payouts``): the row of its source order in
+    ``net.orders``, -1 when it names none or one that does not exist (first row wins on
+    repeated order ids)."""
+    def build() -> npt.NDArray[np.int32]:
+        out = np.full(net.payouts.height, -1, dtype=np.int32)
+        linked = net.payouts["source_order_id"].is_not_null().to_numpy()
+        if linked.any() and net.orders.height:
+            # join only the payouts that name an order: many exports settle without one
+            rows = np.flatnonzero(linked)
+            out[rows] = row_lookup(net.payouts["source_order_id"].gather(rows),
+                                   net.orders["order_id"])
+        return out
+
+    return cached(net, "source_order_rows", build)
+
+
+def row_lookup(values: pl.Series, keys: pl.Series) -> npt.NDArray[np.int32]:
+    """Position of each value in ``keys``, -1 where absent or null; on repeated keys the
+    first position wins.
+
+    Joins on 64-bit hashes of the strings (several times cheaper than a string join over
+    millions of rows) and checks every match against the strings; should a hash collide,
+    the exact string join decides instead."""
+    vals, ks = values.cast(pl.String), keys.cast(pl.String)
+    table = pl.DataFrame({"h": ks.hash(_SEED),
+                          "i": pl.int_range(0, ks.len(), eager=True, dtype=pl.Int32)})
+    left = pl.DataFrame({"h": vals.hash(_SEED)})
+    found = left.join(table, on="h", how="left", maintain_order="left")["i"]
+    if found.len() != vals.len():  # repeated keys (or hashes): the first position wins
+        table = table.unique("h", keep="first", maintain_order=True)
+        found = left.join(table, on="h", how="left", maintain_order="left")["i"]
+    same = (ks.gather(found.fill_null(0)) == vals).fill_null(False) | found.is_null()
+    if not same.all():
+        exact = pl.DataFrame({"v": ks, "i": pl.int_range(0, ks.len(), eager=True,
+                                                         dtype=pl.Int32)})
+        found = pl.DataFrame({"v": vals}).join(
+            exact.unique("v", keep="first", maintain_order=True),
+            on="v", how="left", maintain_order="left")["i"]
+    return found.fill_null(-1).to_numpy().astype(np.int32, copy=False)
+
+
 def _source_orders(net: Network) -> pl.DataFrame:
-    p = net.payouts
-    n = p.height
-    seller = np.full(n, -1, dtype=np.int32)
-    buyer = np.full(n, -1, dtype=np.int32)
-    src_kind = pl.Series("src_kind", [None] * n, dtype=pl.String)
-    src_ext = pl.Series("src_external", [None] * n, dtype=pl.Boolean)
-    src_t = pl.Series("src_t", [None] * n, dtype=pl.Datetime("us"))
-    linked = p["source_order_id"].is_not_null().to_numpy()
-    if linked.any() and net.orders.height:
-        # join only the payouts that name an order: many exports settle without one
-        rows = np.flatnonzero(linked)
-        o = net.orders.select(
-            pl.col("order_id").alias("source_order_id"), "kind", "ordered_at", "buyer_idx",
-            "seller_idx", pl.Series("ext", net.order_is_external, dtype=pl.Boolean),
-        )
-        left = p[rows].select("source_order_id")
-        j = left.join(o, on="source_order_id", how="left", maintain_order="left")
-        if j.height != rows.size:  # duplicate order ids: keep each id's first order
-            o = o.unique("source_order_id", keep="first", maintain_order=True)
-            j = left.join(o, on="source_order_id", how="left", maintain_order="left")
-        seller[rows] = j["seller_idx"].fill_null(-1).to_numpy()
-        buyer[rows] = j["buyer_idx"].fill_null(-1).to_numpy()
-        src_kind = src_kind.scatter(rows, j["kind"])
-        src_ext = src_ext.scatter(rows, j["ext"])
-        src_t = src_t.scatter(rows, j["ordered_at"])
+    row = source_order_rows(net)
+    o = net.orders
+    cols = {"src_kind": o["kind"], "src_external": pl.Series(net.order_is_external,
+                                                             dtype=pl.Boolean),
+            "src_t": o["ordered_at"]}
+    if o.height == 0:
+        picked = [pl.Series(k, [None] * row.size, dtype=c.dtype) for k, c in cols.items()]
+        seller = buyer = row
+    else:
+        at = pl.Series(row).set(pl.Series(row < 0), None)  # null index: null value
+        picked = [c.gather(at).alias(k) for k, c in cols.items()]
+        safe = np.maximum(row, 0)
+        seller = np.where(row >= 0, o["seller_idx"].to_numpy()[safe], -1)
+        buyer = np.where(row >= 0, o["buyer_idx"].to_numpy()[safe], -1)
     return pl.DataFrame([
         pl.Series("seller", seller, dtype=pl.Int32), pl.Series("buyer", buyer, dtype=pl.Int32),
-        src_kind, src_ext, src_t,
+        *picked,
     ])
