@@ -12,24 +12,20 @@ with negative amounts. Everything else is audited.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import networkx as nx
 import numpy as np
 import polars as pl
 
+from mlm_audit.itemize import itemize
 from mlm_audit.metrics import tree
 from mlm_audit.model import DataIssue, InputError, IssueLevel
 from mlm_audit.network import Network, sponsor_index
 from mlm_audit.schema import MINOR_UNITS, ROW, Dataset
 
 ROOT_MARKERS = ("", "0", "-1", "-", "none", "null", "company", "hq", "root", "总部", "公司", "平台")
-ITEMIZE = 200  # issues listed one by one per code and table; the rest are counted
 DOWNLINE_KINDS = ("override", "team_bonus", "recruitment_bonus", "rank_bonus")
 CYCLE_IDS_SHOWN = 50
 
-Msg = Callable[[dict[str, Any]], str]
 
 
 def major(minor: int | None) -> str:
@@ -39,23 +35,6 @@ def major(minor: int | None) -> str:
     sign = "-" if minor < 0 else ""
     whole, frac = divmod(abs(int(minor)), MINOR_UNITS)
     return f"{sign}{whole}.{frac:02d}"
-
-
-def _itemize(
-    out: list[DataIssue], rows: pl.DataFrame, code: str, level: IssueLevel, table: str,
-    file: str | None, column: str | None, msg: Msg,
-) -> None:
-    """One issue per offending row up to ITEMIZE, then one issue counting the rest."""
-    if rows.height == 0:
-        return
-    for rec in rows.head(ITEMIZE).iter_rows(named=True):
-        row = rec.get(ROW)
-        out.append(DataIssue(code, level, msg(rec), file, int(row) if row else None, column,
-                             table))
-    rest = rows.height - ITEMIZE
-    if rest > 0:
-        out.append(DataIssue(code, level, f"{rest} more rows with {code} not listed", file,
-                             None, column, table, count=rest))
 
 
 def run(ds: Dataset) -> tuple[Network, list[DataIssue]]:
@@ -75,7 +54,7 @@ def run(ds: Dataset) -> tuple[Network, list[DataIssue]]:
         pl.when(sponsor.is_null() | is_marker).then(None).otherwise(sponsor).alias("sponsor_id")
     )
     selfs = agents.filter(pl.col("sponsor_id") == pl.col("agent_id"))
-    _itemize(issues, selfs, "self_sponsor", IssueLevel.error, "agents", afile, "sponsor_id",
+    itemize(issues, selfs, "self_sponsor", IssueLevel.error, "agents", afile, "sponsor_id",
              lambda r: f"agent {r['agent_id']} names itself as sponsor; treated as a root")
     agents = agents.with_columns(
         pl.when(pl.col("sponsor_id") == pl.col("agent_id")).then(None).otherwise(sponsor)
@@ -84,18 +63,18 @@ def run(ds: Dataset) -> tuple[Network, list[DataIssue]]:
     indexed = agents.with_row_index("idx").with_columns(pl.col("idx").cast(pl.Int32))
     parent = sponsor_index(indexed)
     orphans = indexed.filter(pl.col("sponsor_id").is_not_null() & pl.Series(parent < 0))
-    _itemize(issues, orphans, "orphan_sponsor", IssueLevel.warning, "agents", afile, "sponsor_id",
+    itemize(issues, orphans, "orphan_sponsor", IssueLevel.warning, "agents", afile, "sponsor_id",
              lambda r: f"sponsor {r['sponsor_id']} of agent {r['agent_id']} is not in the agent "
                        "list; the agent is treated as a root")
 
     orders = _dedupe(ds.orders, "order_id", "orders", ofile, issues)
     neg = orders.filter((pl.col("amount") < 0) & (pl.col("kind") != "return"))
-    _itemize(issues, neg, "negative_amount", IssueLevel.error, "orders", ofile, "amount",
+    itemize(issues, neg, "negative_amount", IssueLevel.error, "orders", ofile, "amount",
              lambda r: f"order {r['order_id']} has negative amount {major(r['amount'])} "
                        "and is not a return; excluded from money metrics")
     orders = orders.filter(~((pl.col("amount") < 0) & (pl.col("kind") != "return")))
     payouts = _dedupe(ds.payouts, "payout_id", "payouts", pfile, issues)
-    _itemize(issues, payouts.filter(pl.col("amount") < 0), "negative_amount", IssueLevel.warning,
+    itemize(issues, payouts.filter(pl.col("amount") < 0), "negative_amount", IssueLevel.warning,
              "payouts", pfile, "amount",
              lambda r: f"payout {r['payout_id']} is negative ({major(r['amount'])}); "
                        "kept as a clawback")
@@ -121,7 +100,7 @@ def _dedupe(df: pl.DataFrame, key: str, table: str, file: str | None,
     if first.all():
         return df
     dups = df.filter(~first)
-    _itemize(issues, dups, "duplicate_id", IssueLevel.error, table, file, key,
+    itemize(issues, dups, "duplicate_id", IssueLevel.error, table, file, key,
              lambda r: f"{key} {r[key]} appears again; only its first row is used")
     return df.filter(first)
 
@@ -165,7 +144,7 @@ def _joined_before_sponsor(net: Network, file: str | None, issues: list[DataIssu
     early = (joined < sponsor_joined).fill_null(False).to_numpy() & has_p
     rows = net.agents.filter(pl.Series(early)).with_columns(
         sponsor_joined.filter(pl.Series(early)).alias("_sj"))
-    _itemize(issues, rows, "joined_before_sponsor", IssueLevel.warning, "agents", file,
+    itemize(issues, rows, "joined_before_sponsor", IssueLevel.warning, "agents", file,
              "joined_at",
              lambda r: f"agent {r['agent_id']} joined {r['joined_at']} before its sponsor "
                        f"{r['sponsor_id']} ({r['_sj']})")
@@ -177,18 +156,18 @@ def _unknown_agents(net: Network, ofile: str | None, pfile: str | None,
     # cheap integer test first: the string test runs only on sellers that are not agents
     bad_seller = net.orders.filter((pl.col("seller_idx") < 0) & seller.is_not_null()).filter(
         ~seller.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS))
-    _itemize(issues, bad_seller, "unknown_agent", IssueLevel.warning, "orders", ofile,
+    itemize(issues, bad_seller, "unknown_agent", IssueLevel.warning, "orders", ofile,
              "seller_id",
              lambda r: f"order {r['order_id']} credits seller {r['seller_id']}, who is not in "
                        "the agent list")
     bad_rec = net.payouts.filter(pl.col("recipient_idx") < 0)
-    _itemize(issues, bad_rec, "unknown_agent", IssueLevel.error, "payouts", pfile,
+    itemize(issues, bad_rec, "unknown_agent", IssueLevel.error, "payouts", pfile,
              "recipient_id",
              lambda r: f"payout {r['payout_id']} goes to {r['recipient_id']}, who is not in the "
                        "agent list; left out of per-agent money")
     bad_src = net.payouts.filter(pl.col("source_agent_id").is_not_null()
                                  & (pl.col("source_idx") < 0))
-    _itemize(issues, bad_src, "unknown_agent", IssueLevel.warning, "payouts", pfile,
+    itemize(issues, bad_src, "unknown_agent", IssueLevel.warning, "payouts", pfile,
              "source_agent_id",
              lambda r: f"payout {r['payout_id']} names source agent {r['source_agent_id']}, who "
                        "is not in the agent list")
@@ -205,7 +184,7 @@ def _cross_line(net: Network, file: str | None, issues: list[DataIssue]) -> None
     mask = cross_line_mask(net)
     if not mask.any():
         return
-    _itemize(issues, net.payouts.filter(pl.Series(mask)), "cross_line_payout",
+    itemize(issues, net.payouts.filter(pl.Series(mask)), "cross_line_payout",
              IssueLevel.warning, "payouts", file, "source_agent_id",
              lambda r: f"payout {r['payout_id']} to {r['recipient_id']} is sourced from "
                        f"{r['source_agent_id']}, who is not in the recipient's downline")

@@ -15,11 +15,11 @@ from mlm_audit.io import coerce
 from mlm_audit.io.aliases import KIND_ALIASES, norm_kind
 from mlm_audit.io.mapping import MappingFile, TableMapping, load_mapping, resolve, with_maps
 from mlm_audit.io.readers import FORMATS, read_raw
+from mlm_audit.itemize import itemize
 from mlm_audit.model import DataIssue, InputError, InputInfo, IssueLevel
 from mlm_audit.schema import DEFAULTS, REQUIRED_VALUES, ROW, SCHEMAS, Dataset, conform, empty
 
 TABLES = ("agents", "orders", "payouts")
-ITEMIZE = 200
 
 
 def find_tables(directory: Path) -> dict[str, Path]:
@@ -104,20 +104,10 @@ def load_table(table: str, path: Path, m: MappingFile | None = None
     return out, info, issues
 
 
-def _report(issues: list[DataIssue], rows: pl.DataFrame, code: str, level: IssueLevel,
-            file: str, table: str, col: str, what: str) -> None:
-    """One issue per row up to ITEMIZE; the rest in one counted issue listing their rows."""
-    for rec in rows.head(ITEMIZE).iter_rows(named=True):
-        issues.append(DataIssue(code, level, what.format(value=rec.get("_raw"),
-                                                         why=rec.get("_why")),
-                                file, int(rec[ROW]), col, table))
-    if rows.height > ITEMIZE:
-        rest = rows.height - ITEMIZE
-        listed = rows[ROW].slice(ITEMIZE, 20).to_list()
-        more = ", …" if rest > len(listed) else ""
-        issues.append(DataIssue(
-            code, level, f"{rest} more rows with {code} in {col} (rows "
-            f"{', '.join(map(str, listed))}{more})", file, None, col, table, count=rest))
+def _report_rows(issues: list[DataIssue], rows: pl.DataFrame, code: str, level: IssueLevel,
+                 file: str, table: str, col: str, what: str) -> None:
+    itemize(issues, rows, code, level, table, file, col,
+            lambda r: what.format(value=r.get("_raw"), why=r.get("_why")))
 
 
 def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
@@ -154,7 +144,7 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
         rejecting = True
         bad = pl.col(f"_bad_{col}") if f"_bad_{col}" in typed.columns else pl.lit(False)
         missing = typed.filter(pl.col(col).is_null() & ~bad)
-        _report(issues, missing, "missing_value", IssueLevel.error, file, table, col,
+        _report_rows(issues, missing, "missing_value", IssueLevel.error, file, table, col,
                 f"required {col} is empty; row rejected")
         reject = reject | pl.col(col).is_null()
     for col in money_cols + date_cols:
@@ -167,14 +157,14 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
             rows = rows.join(df.select(ROW, coerce.money_reason(col, df.schema[col], minor)
                                        .alias("_why")), on=ROW, how="left")
         if col in required:
-            _report(issues, rows, "bad_value", IssueLevel.error, file, table, col,
+            _report_rows(issues, rows, "bad_value", IssueLevel.error, file, table, col,
                     f"{col} {{value!r}} {{why}}; row rejected")
         elif col in date_cols:
-            _report(issues, rows, "bad_date", IssueLevel.warning, file, table, col,
+            _report_rows(issues, rows, "bad_date", IssueLevel.warning, file, table, col,
                     f"{col} {{value!r}} is not a date like 2024-03-01, 2024/3/1, 2024年3月1日 "
                     "or an Excel serial; left empty")
         else:
-            _report(issues, rows, "bad_value", IssueLevel.warning, file, table, col,
+            _report_rows(issues, rows, "bad_value", IssueLevel.warning, file, table, col,
                     f"{col} {{value!r}} {{why}}; left empty")
     kept = typed.filter(~reject) if rejecting else typed
     kept = kept.select([c for c in typed.columns if not c.startswith("_bad_")])

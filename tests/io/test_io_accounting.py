@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mlm_audit.io import load_table, loader
+from mlm_audit import itemize as itemize_mod
+from mlm_audit.io import load_table
 from mlm_audit.model import IssueLevel
 
 
@@ -54,7 +55,7 @@ def test_rejected_rows_are_reported_with_file_row_column_and_why(tmp_path: Path)
 
 
 def test_many_rejections_are_itemized_then_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(loader, "ITEMIZE", 3)
+    monkeypatch.setattr(itemize_mod, "ITEMIZE", 3)
     path = tmp_path / "agents.csv"
     path.write_text("agent_id,sponsor_id\n" + "".join(",x\n" for _ in range(30)) + "A,\n",
                     encoding="utf-8")
