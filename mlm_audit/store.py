@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -116,6 +117,24 @@ def _migrate(db: sqlite_utils.Database, where: Path) -> None:
         raise
 
 
+def _set_up(db: sqlite_utils.Database, path: Path) -> None:
+    """WAL mode and schema. While another process sets up the same new file, SQLite can
+    answer "locked" at once instead of waiting (a change of journal mode does not always go
+    through the busy handler), so retry until the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            _migrate(db, path)
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def open_store(path: Path, create: bool = True) -> sqlite_utils.Database:
     """Open (and when ``create``, create or migrate) the store at ``path``."""
     if not create and not path.is_file():
@@ -126,10 +145,7 @@ def open_store(path: Path, create: bool = True) -> sqlite_utils.Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S),
                                    execute_plugins=False)
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode=WAL")
-        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        _migrate(db, path)
+        _set_up(db, path)
     except sqlite3.DatabaseError as e:
         raise InputError(f"{path}: cannot open the audit store: {e}") from None
     except OSError as e:

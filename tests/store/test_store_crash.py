@@ -74,3 +74,33 @@ def test_two_writers_at_once_both_land(tmp_path: Path) -> None:
     runs, per_run = _counts(db_path)
     assert len(runs) == 2
     assert sorted(per_run.values()) == [4000, 6000]
+
+
+OPENER = """
+import sys, time
+from pathlib import Path
+from mlm_audit import store
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+store.open_store(Path(sys.argv[1]))
+"""
+
+
+def test_many_processes_creating_one_new_store_all_open_it(tmp_path: Path) -> None:
+    # SQLite may answer "locked" at once, bypassing the busy timeout, while another process
+    # switches a new file to WAL; every opener must still get the store.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for round_ in range(8):
+        d = tmp_path / str(round_)
+        d.mkdir()
+        go = d / "go"
+        procs = [subprocess.Popen([sys.executable, "-c", OPENER, str(d / "audit.db"), str(go)],
+                                  cwd=ROOT, env=env, stderr=subprocess.PIPE)
+                 for _ in range(6)]
+        time.sleep(0.5)
+        go.write_text("go")
+        for p in procs:
+            assert p.wait(120) == 0, p.stderr.read().decode() if p.stderr else ""
+        runs, _ = _counts(d / "audit.db")
+        assert runs == []
