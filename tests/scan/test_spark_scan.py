@@ -123,7 +123,10 @@ def frame(rows: list[tuple[Any, ...]], schema: dict[str, pl.DataType]) -> pl.Dat
 
 @pytest.fixture(scope="module")
 def spark() -> Any:
-    return spark_session("local[2]")
+    s = spark_session("local[2]")
+    s.conf.set("spark.sql.shuffle.partitions", "2")
+    s.conf.set("spark.sql.codegen.wholeStage", "false")  # tiny data: compiling costs most
+    return s
 
 
 @pytest.fixture(scope="module")
