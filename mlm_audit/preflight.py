@@ -20,9 +20,8 @@ from mlm_audit.itemize import itemize
 from mlm_audit.metrics import tree
 from mlm_audit.model import DataIssue, InputError, IssueLevel
 from mlm_audit.network import Network, sponsor_index
-from mlm_audit.schema import MINOR_UNITS, ROW, Dataset
+from mlm_audit.schema import MINOR_UNITS, ROOT_MARKERS, ROW, Dataset
 
-ROOT_MARKERS = ("", "0", "-1", "-", "none", "null", "company", "hq", "root", "总部", "公司", "平台")
 DOWNLINE_KINDS = ("override", "team_bonus", "recruitment_bonus", "rank_bonus")
 CYCLE_IDS_SHOWN = 50
 
