@@ -23,8 +23,10 @@ I32 = npt.NDArray[np.int32]
 
 
 def _codes(kind: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.int8]:
-    c = kind.cast(pl.String).replace_strict(codes, default=OTHER_KIND, return_dtype=pl.Int8)
-    return c.fill_null(NULL_KIND).to_numpy().astype(np.int8, copy=False)
+    k = kind.cast(pl.String)
+    c = k.replace_strict(codes, default=OTHER_KIND, return_dtype=pl.Int8)
+    c = c.set(k.is_null(), NULL_KIND)  # replace_strict gives nulls the default too
+    return c.to_numpy().astype(np.int8, copy=False)
 
 
 def _month(ts: pl.Series) -> npt.NDArray[np.int32]:
