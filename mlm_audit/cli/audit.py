@@ -81,7 +81,7 @@ def audit(
     packs = pipeline.load_packs(pack)
     waiver_set = waivers_mod.load(waivers) if waivers is not None else None
     with progress() as step:
-        prepared = pipeline.prepare(inputs, step)
+        prepared = pipeline.prepare(inputs, step, pipeline.scan_plan(packs, set_))
         result = pipeline.audit(prepared, packs, set_, threshold, step=step,
                                 waivers=waiver_set, today=date.today())
     store_cmd.finish_audit(result, prepared, packs, store_file=store, no_store=no_store,

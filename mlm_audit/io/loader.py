@@ -56,17 +56,7 @@ def load_dataset(
 ) -> Dataset:
     """Load the tables from a directory and/or explicit files. ``maps`` are ``--map`` options
     (``[table.]column=Header``) layered over the mapping file."""
-    files: dict[str, Path] = {}
-    if path is not None:
-        if path.is_file():
-            files["agents"] = path
-        else:
-            files.update(find_tables(path))
-    for table, p in (("agents", agents), ("orders", orders), ("payouts", payouts)):
-        if p is not None:
-            files[table] = p
-    if "agents" not in files:
-        raise InputError("no agents file given: pass a directory or --agents FILE")
+    files = input_files(path, agents, orders, payouts)
     m = with_maps(load_mapping(mapping), maps)
     ds = Dataset(agents=empty("agents"))
     for table in TABLES:
@@ -79,6 +69,23 @@ def load_dataset(
     ds.has_orders = "orders" in files
     ds.has_payouts = "payouts" in files
     return ds
+
+
+def input_files(path: Path | None, agents: Path | None = None, orders: Path | None = None,
+                payouts: Path | None = None) -> dict[str, Path]:
+    """The file of each table: found in a directory, or named explicitly (which wins)."""
+    files: dict[str, Path] = {}
+    if path is not None:
+        if path.is_file():
+            files["agents"] = path
+        else:
+            files.update(find_tables(path))
+    for table, p in (("agents", agents), ("orders", orders), ("payouts", payouts)):
+        if p is not None:
+            files[table] = p
+    if "agents" not in files:
+        raise InputError("no agents file given: pass a directory or --agents FILE")
+    return files
 
 
 def load_table(table: str, path: Path, m: MappingFile | None = None
