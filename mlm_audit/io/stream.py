@@ -16,87 +16,20 @@ import os
 import weakref
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from mlm_audit.io import stream_read as sr
-from mlm_audit.io.loader import Msg, Sink, coerce_frame, file_issues, load_table, unknown_kind_issue
+from mlm_audit.io.loader import Sink, coerce_frame, file_issues, load_table
 from mlm_audit.io.mapping import MappingFile, resolve
 from mlm_audit.io.readers import SNIFF_BYTES, _drop_blank_rows, _reader_errors, check_file
+from mlm_audit.io.stream_merge import Merge, Quiet
 from mlm_audit.io.text import detect_encoding
-from mlm_audit.itemize import ITEMIZE, ROWS_NAMED, itemize
-from mlm_audit.model import DataIssue, InputError, InputInfo, IssueLevel
+from mlm_audit.model import DataIssue, InputError, InputInfo
 from mlm_audit.schema import REQUIRED_VALUES, ROW, SCHEMAS, conform
-
-
-@dataclass
-class _Rows:
-    """One (code, column) report across batches: the issues listed, the rows named after
-    them, and the count."""
-
-    head: list[DataIssue] = field(default_factory=list)
-    named: list[int] = field(default_factory=list)
-    count: int = 0
-
-
-class _Merge(Sink):
-    """Collects the reports of every batch; :meth:`finish` gives the issues the whole-file
-    loader would give (the first ITEMIZE rows listed, one issue counting the rest)."""
-
-    def __init__(self) -> None:
-        super().__init__([])
-        self.reports: dict[tuple[int, str, str], tuple[_Rows, IssueLevel, str, str]] = {}
-        self.kind_counts: dict[str, int] = {}
-        self.kind_first: tuple[int, str, str] | None = None
-
-    def rows(self, order: int, rows: pl.DataFrame, code: str, level: IssueLevel, file: str,
-             table: str, col: str, msg: Msg) -> None:
-        acc = self.reports.setdefault((order, code, col), (_Rows(), level, file, table))[0]
-        take = max(ITEMIZE - len(acc.head), 0)
-        if take:
-            itemize(acc.head, rows.head(take), code, level, table, file, col, msg)
-        need = ROWS_NAMED - len(acc.named)
-        if need > 0 and rows.height > take and ROW in rows.columns:
-            acc.named.extend(rows[ROW].slice(take, need).to_list())
-        acc.count += rows.height
-
-    def kinds(self, counts: dict[str, int], first_row: int, file: str, table: str) -> None:
-        for k, n in counts.items():
-            self.kind_counts[k] = self.kind_counts.get(k, 0) + n
-        if self.kind_first is None:
-            self.kind_first = (first_row, file, table)
-
-    def finish(self) -> list[DataIssue]:
-        out: list[DataIssue] = []
-        for (_, code, col), (acc, level, file, table) in sorted(self.reports.items()):
-            out.extend(acc.head)
-            rest = acc.count - ITEMIZE
-            if rest <= 0:
-                continue
-            named = (f" (rows {', '.join(map(str, acc.named))}"
-                     f"{', …' if rest > len(acc.named) else ''})" if acc.named else " not listed")
-            out.append(DataIssue(code, level, f"{rest} more rows with {code} in {col}{named}",
-                                 file, None, col, table, count=rest))
-        if self.kind_first is not None:
-            out.append(unknown_kind_issue(self.kind_counts, *self.kind_first))
-        return out
-
-
-class _Quiet(Sink):
-    """Drops every report (passes after the first full one)."""
-
-    def __init__(self) -> None:
-        super().__init__([])
-
-    def rows(self, order: int, rows: pl.DataFrame, code: str, level: IssueLevel, file: str,
-             table: str, col: str, msg: Msg) -> None:
-        return None
-
-    def kinds(self, counts: dict[str, int], first_row: int, file: str, table: str) -> None:
-        return None
 
 
 class TableStream:
@@ -209,7 +142,7 @@ class TableStream:
 
     def _pass(self, columns: list[str] | None) -> Iterator[pl.DataFrame]:
         record = columns is None and self._info is None
-        sink: Sink = _Merge() if record else _Quiet()
+        sink: Sink = Merge() if record else Quiet()
         want = set(columns or SCHEMAS[self.table])
         if columns is not None and self._excluded is None:
             want |= set(REQUIRED_VALUES[self.table])  # to know which rows are rejected
@@ -231,7 +164,7 @@ class TableStream:
                     excluded.append(np.setdiff1d(every.to_numpy(), out[ROW].to_numpy()))
             if columns is not None:
                 if self._excluded is not None and self._excluded.size:
-                    out = out.filter(~pl.col(ROW).is_in(pl.Series(self._excluded)))
+                    out = out.filter(pl.Series(~np.isin(out[ROW].to_numpy(), self._excluded)))
                 out = out.select(*columns, ROW)
             if out.height:
                 yielded = True
@@ -239,7 +172,7 @@ class TableStream:
         if not yielded:
             empty = conform(self.table, pl.DataFrame(schema={ROW: pl.Int64}))
             yield empty if columns is None else empty.select(*columns, ROW)
-        if record and isinstance(sink, _Merge):
+        if record and isinstance(sink, Merge):
             assert self._scan is not None
             self._excluded = np.concatenate([np.zeros(0, dtype=np.int64), *excluded])
             self._issues = sink.finish() + file_issues(self.table, self.path,
@@ -262,25 +195,18 @@ class TableStream:
             yield raw
 
 
-class _located:  # noqa: N801 - used as a context manager, like contextlib's
+@contextmanager
+def _located(path: Path, fmt: str) -> Iterator[None]:
     """Reader failures -> :class:`InputError` naming the file, as ``read_raw`` words them."""
-
-    def __init__(self, path: Path, fmt: str) -> None:
-        self.path, self.fmt = path, fmt
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, e: BaseException | None,
-                 tb: object) -> bool:
-        if e is None or not isinstance(e, (InputError, *_reader_errors())):
-            return False
-        if isinstance(e, InputError):
-            if str(e).startswith(f"{self.path}:"):
-                return False
-            raise InputError(f"{self.path}: {e}") from None
+    try:
+        yield
+    except InputError as e:
+        if str(e).startswith(f"{path}:"):
+            raise
+        raise InputError(f"{path}: {e}") from None
+    except _reader_errors() as e:
         first = (str(e).splitlines() or [type(e).__name__])[0]
-        raise InputError(f"{self.path}: cannot read as {self.fmt}: {first}") from None
+        raise InputError(f"{path}: cannot read as {fmt}: {first}") from None
 
 
 def open_stream(table: str, path: Path, m: MappingFile | None = None,
