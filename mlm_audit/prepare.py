@@ -43,8 +43,10 @@ class Source:
 def local_source(table: str, path: Path | None, m: MappingFile) -> Source:
     if path is None:
         return Source(frame_batches(None, table))
-    df, info, issues = load_table(table, path, m)
-    return Source(frame_batches(df, table, BATCH_ROWS), info.path, lambda: ([info], issues))
+    from mlm_audit.io.stream import open_stream
+
+    stream = open_stream(table, path, m, BATCH_ROWS)
+    return Source(stream.batches, stream.path, lambda: ([stream.info], list(stream.issues)))
 
 
 def build(agents: pl.DataFrame, agent_info: InputInfo | None, agent_issues: list[DataIssue],

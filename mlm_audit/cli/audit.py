@@ -176,7 +176,8 @@ def demo(
     return audit(path=data, agents=None, orders=None, payouts=None, mapping=None, map_=[],
                  pack=[], set_=[], fail_on="high", fmt=fmt, output=output, lang=lang,
                  strict=False, bundle=bundle, store=None, no_store=True, waivers=None,
-                 baseline=None, write_baseline=None)
+                 baseline=None, write_baseline=None, engine="local", spark_master=None,
+                 agents_table=None, orders_table=None, payouts_table=None)
 
 
 def register(app: typer.Typer) -> None:
