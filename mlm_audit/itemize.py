@@ -18,15 +18,16 @@ Msg = Callable[[dict[str, Any]], str]
 
 def itemize(
     out: list[DataIssue], rows: pl.DataFrame, code: str, level: IssueLevel, table: str,
-    file: str | None, column: str | None, msg: Msg,
+    file: str | None, column: str | None, msg: Msg, total: int | None = None,
 ) -> None:
     """One issue per offending row up to ITEMIZE; then one issue counting the rest and
-    naming the first of their rows."""
+    naming the first of their rows. ``total`` counts the offending rows when ``rows`` holds
+    only the first of them (a scan's sample)."""
     for rec in rows.head(ITEMIZE).iter_rows(named=True):
         row = rec.get(ROW)
         out.append(DataIssue(code, level, msg(rec), file, int(row) if row else None, column,
                              table))
-    rest = rows.height - ITEMIZE
+    rest = (rows.height if total is None else total) - ITEMIZE
     if rest <= 0:
         return
     where = f" in {column}" if column else ""

@@ -1,12 +1,13 @@
-"""The Network: canonical tables plus dense tree arrays; metrics computed once, on demand.
+"""The Network: agents, dense tree arrays and the scanned fact tables; metrics computed
+once, on demand.
 
-Agents are indexed densely in input order (first occurrence of each id). Orders and payouts
-carry integer columns ``buyer_idx``, ``seller_idx``, ``recipient_idx``, ``source_idx``
-(-1 = not an agent). Checks read from here and never touch files.
+Agents are indexed densely in input order (first occurrence of each id). Checks read from
+here and never touch files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -15,46 +16,93 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics import money, tree
+from mlm_audit.scan.dim import Dim
+from mlm_audit.scan.facts import Facts, ScanPlan
 from mlm_audit.schema import Dataset
 
 IntArray = npt.NDArray[np.int32]
 
 
 class Network:
+    """Agents and their tree, plus the fact tables the scans reduced orders and payouts to
+    (:mod:`mlm_audit.scan`). Checks read ``buys``, ``sells``, ``pays`` and the tree; no order
+    or payout row is held here."""
+
     def __init__(
         self,
         agents: pl.DataFrame,
         parent: IntArray,
-        orders: pl.DataFrame,
-        payouts: pl.DataFrame,
+        facts: Facts | None = None,
         has_orders: bool = True,
         has_payouts: bool = True,
         sources: dict[str, str | None] | None = None,
+        rescan: Callable[[Network, ScanPlan], Facts] | None = None,
     ) -> None:
         self.agents = agents
         self.parent = parent
-        self.orders = orders
-        self.payouts = payouts
+        self.facts = facts if facts is not None else Facts()
         self.has_orders = has_orders
         self.has_payouts = has_payouts
         self.sources = sources or {}
         self.n = agents.height
         self.level, self.rooted = tree.levels(parent)
+        self._rescan = rescan
 
     # -- construction -----------------------------------------------------------------
     @classmethod
-    def from_dataset(cls, ds: Dataset, parent: IntArray | None = None) -> Network:
-        """Index a dataset whose agent ids are unique (preflight guarantees it)."""
+    def from_dataset(cls, ds: Dataset, parent: IntArray | None = None,
+                     plan: ScanPlan | None = None) -> Network:
+        """Index a dataset whose agent ids are unique (preflight guarantees it) and scan its
+        orders and payouts with the local engine."""
+        from mlm_audit.scan.local import scan_frames
+
         agents = ds.agents.with_row_index("idx").with_columns(pl.col("idx").cast(pl.Int32))
         if parent is None:
             parent = sponsor_index(agents)
-        keys = agents.select(pl.col("agent_id"), pl.col("idx"))
-        orders = attach_index(ds.orders, keys, {"buyer_id": "buyer_idx", "seller_id": "seller_idx"})
-        payouts = attach_index(
-            ds.payouts, keys, {"recipient_id": "recipient_idx", "source_agent_id": "source_idx"}
-        )
         sources = {t: ds.source(t) for t in ("agents", "orders", "payouts")}
-        return cls(agents, parent, orders, payouts, ds.has_orders, ds.has_payouts, sources)
+        orders, payouts = ds.orders, ds.payouts
+
+        def rescan(net: Network, p: ScanPlan) -> Facts:
+            return scan_frames(orders, payouts, net.dim, p)
+
+        net = cls(agents, parent, None, ds.has_orders, ds.has_payouts, sources, rescan)
+        net.facts = rescan(net, plan or ScanPlan())
+        return net
+
+    @cached_property
+    def dim(self) -> Dim:
+        """The agent dimension scans join on."""
+        return Dim.build(self.agents, self.level, self.preorder, self.downline_size)
+
+    # -- facts ------------------------------------------------------------------------
+    @property
+    def buys(self) -> pl.DataFrame:
+        return self.facts.buys
+
+    @property
+    def sells(self) -> pl.DataFrame:
+        return self.facts.sells
+
+    @property
+    def pays(self) -> pl.DataFrame:
+        return self.facts.pays
+
+    def require(self, days: int = 0, cross_top: int = 0) -> Facts:
+        """Facts that answer entry windows of ``days`` and list ``cross_top`` cross-line
+        payouts. The pipeline plans the scans from the rules, so this only rescans for
+        networks built without a plan (tests, library use)."""
+        plan = self.facts.plan
+        if days <= plan.max_days and cross_top <= plan.cross_top:
+            return self.facts
+        if self._rescan is None:
+            raise ValueError(f"the scans were planned for {plan.max_days} days and "
+                             f"{plan.cross_top} cross-line rows; {days} and {cross_top} asked")
+        wider = ScanPlan(max(days, plan.max_days), max(cross_top, plan.cross_top))
+        self.facts = self._rescan(self, wider)
+        from mlm_audit.metrics.sources import forget
+
+        forget(self)  # views of the old facts
+        return self.facts
 
     # -- identity ---------------------------------------------------------------------
     @cached_property
@@ -121,18 +169,6 @@ class Network:
         return tree.generation(self.parent, self.level, upper, lower,
                                (self.preorder, self.downline_size))
 
-    @cached_property
-    def cross_line_payouts(self) -> npt.NDArray[np.bool_]:
-        """Payouts whose source agent is known but not in the recipient's downline."""
-        p = self.payouts
-        if p.height == 0:
-            return np.zeros(0, dtype=bool)
-        rec = p["recipient_idx"].to_numpy().astype(np.int32)
-        src = p["source_idx"].to_numpy().astype(np.int32)
-        both = (rec >= 0) & (src >= 0) & (rec != src)
-        gen = self.generation(np.where(both, rec, -1), np.where(both, src, -1))
-        return both & (gen < 0)
-
     def chain(self, idx: int) -> list[str]:
         """Agent ids from the organization root down to ``idx`` (evidence for one agent)."""
         out: list[int] = []
@@ -148,11 +184,6 @@ class Network:
         return {int(lv): int(c) for lv, c in enumerate(counts) if lv > 0 and c}
 
     # -- money ------------------------------------------------------------------------
-    @cached_property
-    def order_is_external(self) -> npt.NDArray[np.bool_]:
-        """EXT orders: the buyer is not a participant at the order date (regulations §0)."""
-        return money.external_mask(self.orders, self.agents)
-
     @cached_property
     def agent_money(self) -> pl.DataFrame:
         """Per-agent money table aligned with ``idx`` (see :mod:`mlm_audit.metrics.money`)."""
@@ -177,8 +208,8 @@ class Network:
     def summary(self) -> dict[str, Any]:
         return {
             "agents": self.n,
-            "orders": self.orders.height,
-            "payouts": self.payouts.height,
+            "orders": self.facts.orders,
+            "payouts": self.facts.payouts,
             "roots": int(((self.parent < 0) & self.rooted).sum()),
             "unrooted": int((~self.rooted).sum()),
             "max_level": int(self.level.max()) if self.n else 0,
@@ -207,12 +238,3 @@ def lookup(values: pl.Series, keys: pl.Series) -> IntArray:
 def sponsor_index(agents: pl.DataFrame) -> IntArray:
     """Dense parent array from ``sponsor_id``; unknown or empty sponsors become roots."""
     return lookup(agents["sponsor_id"], agents["agent_id"])
-
-
-def attach_index(df: pl.DataFrame, keys: pl.DataFrame, cols: dict[str, str]) -> pl.DataFrame:
-    """Add a dense agent index column for each id column (-1 where it is not an agent).
-
-    ``keys`` holds ``agent_id`` and its dense ``idx`` (0..n-1 in row order)."""
-    ids = keys.sort("idx")["agent_id"]
-    return df.with_columns(pl.Series(name, lookup(df[col], ids), dtype=pl.Int32)
-                           for col, name in cols.items())

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from mlm_audit import engine, preflight, report_data
+from mlm_audit import engine, report_data
 from mlm_audit.checks import REGISTRY
-from mlm_audit.io import load_dataset
-from mlm_audit.model import AuditResult, DataIssue, InputInfo, Severity
+from mlm_audit.io.loader import input_files
+from mlm_audit.model import AuditResult, DataIssue, InputError, InputInfo, Severity
 from mlm_audit.network import Network
 from mlm_audit.packs import Pack, apply_overrides, collect_rules, load_pack
+from mlm_audit.prepare import prepare_local
+from mlm_audit.scan.facts import ScanPlan
 from mlm_audit.waivers import WaiverSet
 
 DEFAULT_PACKS = ("baseline",)
@@ -26,6 +28,18 @@ class Inputs:
     payouts: Path | None = None
     mapping: Path | None = None
     maps: tuple[str, ...] = ()
+    engine: str = "local"
+    spark: SparkInputs | None = None
+
+
+@dataclass
+class SparkInputs:
+    """Where ``--engine spark`` reads: Spark tables (or Parquet paths, in ``Inputs``)."""
+
+    master: str | None = None
+    agents_table: str | None = None
+    orders_table: str | None = None
+    payouts_table: str | None = None
 
 
 @dataclass
@@ -35,15 +49,34 @@ class Prepared:
     inputs: list[InputInfo]
 
 
-def prepare(inputs: Inputs, step: Callable[[str], None] | None = None) -> Prepared:
+def prepare(inputs: Inputs, step: Callable[[str], None] | None = None,
+            plan: ScanPlan | None = None) -> Prepared:
+    """Load and preflight the agents, build the tree, scan orders and payouts on the chosen
+    engine (``plan``: what the rules ask of the scans; :func:`scan_plan`)."""
     if step:
         step("loading")
-    ds = load_dataset(inputs.path, inputs.agents, inputs.orders, inputs.payouts, inputs.mapping,
-                      inputs.maps)
-    if step:
-        step("preflight")
-    net, issues = preflight.run(ds)
-    return Prepared(net, issues, ds.inputs)
+    plan = plan or ScanPlan()
+    if inputs.engine == "spark":
+        from mlm_audit.scan.spark_prepare import prepare_spark
+
+        net, issues, infos = prepare_spark(inputs, plan, step)
+    elif inputs.engine == "local":
+        files = input_files(inputs.path, inputs.agents, inputs.orders, inputs.payouts)
+        net, issues, infos = prepare_local(files, inputs.mapping, inputs.maps, plan, step)
+    else:
+        raise InputError(f"--engine {inputs.engine!r}: expected local or spark")
+    return Prepared(net, issues, infos)
+
+
+def scan_plan(packs: Sequence[Pack], sets: Sequence[str] = ()) -> ScanPlan:
+    """What the rules ask of the scans: the widest entry window and the most cross-line
+    payouts any rule itemizes."""
+    rules = apply_overrides(collect_rules(list(packs)), list(sets))
+    days = [int(getattr(r.params, name, 0) or 0) for r in rules
+            for name in ("entry_window_days", "first_purchase_window_days")]
+    top = [int(getattr(r.params, "max_findings", 0)) for r in rules
+           if r.model.check == "cross_line_payouts"]
+    return ScanPlan(max(days, default=0), max(top, default=0))
 
 
 def load_packs(names: Sequence[str]) -> list[Pack]:

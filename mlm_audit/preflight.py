@@ -12,6 +12,9 @@ with negative amounts. Everything else is audited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import networkx as nx
 import numpy as np
 import polars as pl
@@ -19,10 +22,10 @@ import polars as pl
 from mlm_audit.itemize import itemize
 from mlm_audit.metrics import tree
 from mlm_audit.model import DataIssue, InputError, IssueLevel
-from mlm_audit.network import Network, sponsor_index
-from mlm_audit.schema import MINOR_UNITS, ROW, Dataset
+from mlm_audit.network import IntArray, Network, sponsor_index
+from mlm_audit.scan.facts import ScanPlan
+from mlm_audit.schema import MINOR_UNITS, ROOT_MARKERS, ROW, Dataset
 
-ROOT_MARKERS = ("", "0", "-1", "-", "none", "null", "company", "hq", "root", "总部", "公司", "平台")
 DOWNLINE_KINDS = ("override", "team_bonus", "recruitment_bonus", "rank_bonus")
 CYCLE_IDS_SHOWN = 50
 
@@ -37,14 +40,25 @@ def major(minor: int | None) -> str:
     return f"{sign}{whole}.{frac:02d}"
 
 
-def run(ds: Dataset) -> tuple[Network, list[DataIssue]]:
-    """Preflight a dataset: returns the network of what is sound, and every issue found."""
+def run(ds: Dataset, plan: ScanPlan | None = None) -> tuple[Network, list[DataIssue]]:
+    """Preflight a dataset held in memory: returns the network of what is sound, and every
+    issue found. Orders and payouts are scanned by the local engine."""
     issues: list[DataIssue] = list(ds.issues)
-    afile, ofile, pfile = ds.source("agents"), ds.source("orders"), ds.source("payouts")
-    if ds.agents.height == 0:
+    agents, parent = sound_agents(ds.agents, ds.source("agents"), issues)
+    clean = Dataset(agents, ds.orders, ds.payouts, ds.inputs, [], ds.has_orders, ds.has_payouts)
+    net = Network.from_dataset(clean, parent, plan)
+    finish(net, issues)
+    return net, issues
+
+
+def sound_agents(agents: pl.DataFrame, afile: str | None, issues: list[DataIssue]
+                 ) -> tuple[pl.DataFrame, IntArray]:
+    """Agents with repeated ids dropped and root markers / self-sponsors cleared, and the
+    dense parent array; issues appended."""
+    if agents.height == 0:
         raise InputError(f"{afile or 'agents'}: no agent rows could be loaded; nothing to audit")
 
-    agents = _dedupe(ds.agents, "agent_id", "agents", afile, issues)
+    agents = _dedupe(agents, "agent_id", "agents", afile, issues)
     ids = agents["agent_id"]
     sponsor = pl.col("sponsor_id")
     is_marker = sponsor.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS) & ~sponsor.is_in(
@@ -66,27 +80,59 @@ def run(ds: Dataset) -> tuple[Network, list[DataIssue]]:
     itemize(issues, orphans, "orphan_sponsor", IssueLevel.warning, "agents", afile, "sponsor_id",
              lambda r: f"sponsor {r['sponsor_id']} of agent {r['agent_id']} is not in the agent "
                        "list; the agent is treated as a root")
+    return agents, parent
 
-    orders = _dedupe(ds.orders, "order_id", "orders", ofile, issues)
-    neg = orders.filter((pl.col("amount") < 0) & (pl.col("kind") != "return"))
-    itemize(issues, neg, "negative_amount", IssueLevel.error, "orders", ofile, "amount",
-             lambda r: f"order {r['order_id']} has negative amount {major(r['amount'])} "
-                       "and is not a return; excluded from money metrics")
-    orders = orders.filter(~((pl.col("amount") < 0) & (pl.col("kind") != "return")))
-    payouts = _dedupe(ds.payouts, "payout_id", "payouts", pfile, issues)
-    itemize(issues, payouts.filter(pl.col("amount") < 0), "negative_amount", IssueLevel.warning,
-             "payouts", pfile, "amount",
-             lambda r: f"payout {r['payout_id']} is negative ({major(r['amount'])}); "
-                       "kept as a clawback")
 
-    clean = Dataset(indexed.drop("idx"), orders, payouts, ds.inputs, [], ds.has_orders,
-                    ds.has_payouts)
-    net = Network.from_dataset(clean, parent)
+def finish(net: Network, issues: list[DataIssue]) -> None:
+    """Issues of a scanned network: what the scans found, sponsor cycles, join dates."""
+    afile = net.sources.get("agents")
+    _scan_issues(net, ("duplicate_id", "negative_amount"), issues)
     _cycles(net, afile, issues)
     _joined_before_sponsor(net, afile, issues)
-    _unknown_agents(net, ofile, pfile, issues)
-    _cross_line(net, pfile, issues)
-    return net, issues
+    _scan_issues(net, ("unknown_agent", "cross_line_payout"), issues)
+
+
+SCAN_ISSUES: dict[tuple[str, str, str], tuple[IssueLevel, Callable[[dict[str, Any]], str]]] = {
+    ("orders", "duplicate_id", "order_id"): (
+        IssueLevel.error,
+        lambda r: f"order_id {r['order_id']} appears again; only its first row is used"),
+    ("orders", "negative_amount", "amount"): (
+        IssueLevel.error,
+        lambda r: f"order {r['order_id']} has negative amount {major(r['amount'])} "
+                  "and is not a return; excluded from money metrics"),
+    ("payouts", "duplicate_id", "payout_id"): (
+        IssueLevel.error,
+        lambda r: f"payout_id {r['payout_id']} appears again; only its first row is used"),
+    ("payouts", "negative_amount", "amount"): (
+        IssueLevel.warning,
+        lambda r: f"payout {r['payout_id']} is negative ({major(r['amount'])}); "
+                  "kept as a clawback"),
+    ("orders", "unknown_agent", "seller_id"): (
+        IssueLevel.warning,
+        lambda r: f"order {r['order_id']} credits seller {r['seller_id']}, who is not in "
+                  "the agent list"),
+    ("payouts", "unknown_agent", "recipient_id"): (
+        IssueLevel.error,
+        lambda r: f"payout {r['payout_id']} goes to {r['recipient_id']}, who is not in the "
+                  "agent list; left out of per-agent money"),
+    ("payouts", "unknown_agent", "source_agent_id"): (
+        IssueLevel.warning,
+        lambda r: f"payout {r['payout_id']} names source agent {r['source_agent_id']}, who "
+                  "is not in the agent list"),
+    ("payouts", "cross_line_payout", "source_agent_id"): (
+        IssueLevel.warning,
+        lambda r: f"payout {r['payout_id']} to {r['recipient_id']} is sourced from "
+                  f"{r['source_agent_id']}, who is not in the recipient's downline"),
+}
+
+
+def _scan_issues(net: Network, codes: tuple[str, ...], issues: list[DataIssue]) -> None:
+    for key, (level, msg) in SCAN_ISSUES.items():
+        table, code, column = key
+        sample = net.facts.sample(table, code, column)
+        if code in codes and sample is not None:
+            itemize(issues, sample.rows, code, level, table, net.sources.get(table), column,
+                    msg, total=sample.count)
 
 
 def _dedupe(df: pl.DataFrame, key: str, table: str, file: str | None,
@@ -148,43 +194,3 @@ def _joined_before_sponsor(net: Network, file: str | None, issues: list[DataIssu
              "joined_at",
              lambda r: f"agent {r['agent_id']} joined {r['joined_at']} before its sponsor "
                        f"{r['sponsor_id']} ({r['_sj']})")
-
-
-def _unknown_agents(net: Network, ofile: str | None, pfile: str | None,
-                    issues: list[DataIssue]) -> None:
-    seller = pl.col("seller_id")
-    # cheap integer test first: the string test runs only on sellers that are not agents
-    bad_seller = net.orders.filter((pl.col("seller_idx") < 0) & seller.is_not_null()).filter(
-        ~seller.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS))
-    itemize(issues, bad_seller, "unknown_agent", IssueLevel.warning, "orders", ofile,
-             "seller_id",
-             lambda r: f"order {r['order_id']} credits seller {r['seller_id']}, who is not in "
-                       "the agent list")
-    bad_rec = net.payouts.filter(pl.col("recipient_idx") < 0)
-    itemize(issues, bad_rec, "unknown_agent", IssueLevel.error, "payouts", pfile,
-             "recipient_id",
-             lambda r: f"payout {r['payout_id']} goes to {r['recipient_id']}, who is not in the "
-                       "agent list; left out of per-agent money")
-    bad_src = net.payouts.filter(pl.col("source_agent_id").is_not_null()
-                                 & (pl.col("source_idx") < 0))
-    itemize(issues, bad_src, "unknown_agent", IssueLevel.warning, "payouts", pfile,
-             "source_agent_id",
-             lambda r: f"payout {r['payout_id']} names source agent {r['source_agent_id']}, who "
-                       "is not in the agent list")
-
-
-def cross_line_mask(net: Network) -> np.ndarray:
-    """Payouts on a downline's activity whose source agent is not below the recipient.
-
-    Computed once per network (preflight reports it, the cross-line check reads it)."""
-    return net.cross_line_payouts
-
-
-def _cross_line(net: Network, file: str | None, issues: list[DataIssue]) -> None:
-    mask = cross_line_mask(net)
-    if not mask.any():
-        return
-    itemize(issues, net.payouts.filter(pl.Series(mask)), "cross_line_payout",
-             IssueLevel.warning, "payouts", file, "source_agent_id",
-             lambda r: f"payout {r['payout_id']} to {r['recipient_id']} is sourced from "
-                       f"{r['source_agent_id']}, who is not in the recipient's downline")

@@ -51,6 +51,8 @@ PAYOUTS: dict[str, pl.DataType] = {
     "source_agent_id": pl.String(),
     "source_order_id": pl.String(),
 }
+# sponsor / seller values that mean "the company", not an agent
+ROOT_MARKERS = ("", "0", "-1", "-", "none", "null", "company", "hq", "root", "总部", "公司", "平台")
 SCHEMAS = {"agents": AGENTS, "orders": ORDERS, "payouts": PAYOUTS}
 REQUIRED = {
     "agents": ("agent_id", "sponsor_id"),

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
 import polars as pl
 from pydantic import Field
 
@@ -34,7 +33,6 @@ from mlm_audit.checks.base import CheckParams
 from mlm_audit.metrics.periods import money, money_text
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
-from mlm_audit.preflight import cross_line_mask
 from mlm_audit.schema import ROW
 
 VERSION = 1
@@ -50,25 +48,22 @@ class Params(CheckParams):
 
 
 def run(net: Network, params: Params) -> Iterator[Finding]:
-    mask = cross_line_mask(net)
-    count = int(mask.sum())
+    cross = net.pays.filter(pl.col("cross"))
+    count = int(cross["n"].sum())
     if count <= params.max_count:
         return
-    rows = net.payouts.filter(pl.Series(mask)).select(
-        "payout_id", ROW, "recipient_idx", "source_idx", "recipient_id", "source_agent_id",
-        "amount", "kind",
-    )
-    amount = int(rows["amount"].sum())
+    amount = int(cross["amount"].sum())
     yield Finding(
         subject=NETWORK,
         message=(f"{count} payouts ({money_text(amount)}) are sourced from agents "
                  f"outside the recipient's downline"),
         evidence={
             "count": count, "max_count": params.max_count, **money("amount", amount, "_text"),
-            "recipients": int(np.unique(rows["recipient_idx"].to_numpy()).size),
+            "recipients": int(cross["idx"].n_unique()),
         },
     )
-    top = rows.sort(["amount", "payout_id"], descending=[True, False]).head(params.max_findings)
+    rows = net.require(cross_top=params.max_findings).cross_top
+    top = rows.head(params.max_findings)  # the scan keeps them largest first
     for r in top.iter_rows(named=True):
         yield Finding(
             subject=Subject("payout", str(r["payout_id"])),

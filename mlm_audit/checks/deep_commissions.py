@@ -79,7 +79,7 @@ class Params(CheckParams):
 
 
 def run(net: Network, params: Params) -> Iterator[Finding]:
-    if net.payouts.height == 0:
+    if net.pays.height == 0:
         return
     src = payout_sources(net)
     gen = src["gen"].to_numpy()
@@ -125,7 +125,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             "max_generations": params.max_generations,
             **money("amount_beyond", total_beyond),
             "share_beyond": round(total_beyond / total, 4) if total else 0.0,
-            "payouts_beyond": int(beyond.sum()),
+            "payouts_beyond": int(src["n"].to_numpy()[beyond].sum()),
             "recipients_beyond": per.height,
             "by_generation": by_generation(gen, amount),
             "cps_external_only": cps_only,

@@ -104,7 +104,7 @@ def _share(ext: int, internal: int) -> float:
 
 
 def run(net: Network, params: Params) -> Iterator[Finding]:
-    if net.orders.height == 0:
+    if net.facts.orders == 0:
         return
     parts = external_share_parts(net, params.window)
     per_period = parts.group_by("pk").agg(
@@ -131,7 +131,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
                 **money("internal", int(internal)),
             },
         )
-    if params.per_agent_min_external_share is not None and net.payouts.height:
+    if params.per_agent_min_external_share is not None and net.facts.payouts:
         yield from _per_agent(net, params, parts, params.per_agent_min_external_share)
 
 

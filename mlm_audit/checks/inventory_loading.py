@@ -87,12 +87,12 @@ class Params(CheckParams):
 
 
 def run(net: Network, params: Params) -> Iterator[Finding]:
-    if net.orders.height == 0:
+    if net.facts.orders == 0:
         return
     t = agent_period_trade(net, params.window)
     # pay is often settled after the window it rewards, so an earner is an agent paid at all
     earner = np.zeros(net.n, dtype=bool)
-    rec = net.payouts.filter(pl.col("amount") > 0)["recipient_idx"].to_numpy()
+    rec = net.pays.filter(pl.col("amount") > 0)["idx"].to_numpy()
     earner[rec[rec >= 0]] = True
     if params.require_earnings:
         t = t.filter(pl.Series(earner[t["idx"].to_numpy()]))

@@ -40,8 +40,10 @@ from pydantic import Field
 from mlm_audit.checks.base import CheckParams, agent_evidence
 from mlm_audit.metrics import windows
 from mlm_audit.metrics.periods import money, money_text
+from mlm_audit.metrics.sources import kind_names
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
+from mlm_audit.schema import PAYOUT_KINDS
 
 VERSION = 1
 NEEDS: tuple[str, ...] = ("payouts",)
@@ -66,15 +68,17 @@ class Params(CheckParams):
 def classify(net: Network, params: Params) -> pl.DataFrame:
     """Per payout in scope: ``recipient_idx, kind, amount, linked, non_retail``."""
     src = windows.payout_sources(net)
-    p = net.payouts.select("recipient_idx", "source_idx", "kind", "amount").with_columns(src)
+    p = net.pays.select(
+        pl.col("idx").alias("recipient_idx"), "dsrc", "n", "amount",
+        kind_names(pl.col("kind"), PAYOUT_KINDS).alias("kind"),
+    ).with_columns(src)
     retail = pl.col("src_ext_retail") | (
         ~pl.col("linked") & (pl.col("kind") == "retail_commission")
         & pl.lit(params.count_unlinked_retail_commission)
     )
     p = p.with_columns((~retail).alias("non_retail"))
     if params.scope == "downline":
-        source = pl.col("source_idx")
-        p = p.filter((source >= 0) & (source != pl.col("recipient_idx")))
+        p = p.filter(pl.col("dsrc"))
     return p
 
 
@@ -82,7 +86,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     p = classify(net, params)
     nr_amount = pl.when(pl.col("non_retail")).then(pl.col("amount")).otherwise(0)
     tot = p.select(pl.col("amount").sum().alias("total"), nr_amount.sum().alias("nr"),
-                   pl.col("linked").mean().alias("linked"))
+                   (pl.col("n").filter(pl.col("linked")).sum() / pl.col("n").sum()).alias("linked"))
     total, non_retail = int(tot["total"][0] or 0), int(tot["nr"][0] or 0)
     if total <= 0:
         return

@@ -109,7 +109,7 @@ def _over(funded: int, total: int, max_share: float) -> bool:
 
 
 def run(net: Network, params: Params) -> Iterator[Finding]:
-    if net.payouts.height == 0:
+    if net.pays.height == 0:
         return
     src = payout_sources(net, params.entry_window_days).select(
         "recipient_idx", "amount", "funded_by")

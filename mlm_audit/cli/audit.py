@@ -29,16 +29,41 @@ MappingOpt = typer.Option(None, "--mapping", help="YAML mapping of file headers 
 MapOpt = typer.Option([], "--map", help="Map one header: [TABLE.]column=Header, e.g. "
                       "agent_id=会员号 (repeatable; wins over --mapping).")
 StrictOpt = typer.Option(False, "--strict", help="Exit 2 when preflight finds error-level issues.")
+EngineOpt = typer.Option("local", "--engine", help="Where orders and payouts are scanned: local "
+                         "(streams files in bounded memory) or spark (Parquet paths or Spark "
+                         "tables; pip install 'mlm-audit[spark]').")
+MasterOpt = typer.Option(None, "--spark-master", help="Spark master, e.g. local[2] or "
+                         "spark://host:7077 (default: the active session under spark-submit, "
+                         "else local[2]).")
+AgentsTableOpt = typer.Option(None, "--agents-table", help="Spark table of agents "
+                              "(--engine spark).")
+OrdersTableOpt = typer.Option(None, "--orders-table", help="Spark table of orders "
+                              "(--engine spark).")
+PayoutsTableOpt = typer.Option(None, "--payouts-table", help="Spark table of payouts "
+                               "(--engine spark).")
 
 
 def _inputs(path: Path | None, agents: Path | None, orders: Path | None,
-            payouts: Path | None, mapping: Path | None, maps: list[str] | None = None
+            payouts: Path | None, mapping: Path | None, maps: list[str] | None = None,
+            engine: str = "local", master: str | None = None,
+            tables: tuple[str | None, str | None, str | None] = (None, None, None),
             ) -> pipeline.Inputs:
     from mlm_audit import pipeline
 
-    if path is None and agents is None:
+    engine = engine.strip().lower()
+    if engine not in ("local", "spark"):
+        raise InputError(f"--engine {engine!r}: expected local or spark")
+    named = [f"--{t}-table" for t, v in zip(("agents", "orders", "payouts"), tables,
+                                             strict=True) if v]
+    if engine == "local" and (named or master):
+        raise InputError(f"{', '.join(named or ['--spark-master'])} needs --engine spark")
+    if path is None and agents is None and tables[0] is None:
         raise InputError("give a data directory (mlm-audit audit DIR) or --agents FILE")
-    return pipeline.Inputs(path, agents, orders, payouts, mapping, tuple(maps or ()))
+    spark = None
+    if engine == "spark":
+        spark = pipeline.SparkInputs(master, *tables)
+    return pipeline.Inputs(path, agents, orders, payouts, mapping, tuple(maps or ()), engine,
+                           spark)
 
 
 def _strict_exit(result: AuditResult, strict: bool) -> int | None:
@@ -70,18 +95,24 @@ def audit(
     waivers: Path | None = store_cmd.WaiversOpt,
     baseline: str | None = store_cmd.BaselineOpt,
     write_baseline: Path | None = store_cmd.WriteBaselineOpt,
+    engine: str = EngineOpt,
+    spark_master: str | None = MasterOpt,
+    agents_table: str | None = AgentsTableOpt,
+    orders_table: str | None = OrdersTableOpt,
+    payouts_table: str | None = PayoutsTableOpt,
 ) -> int:
     """Load, preflight, run rule packs, report, record. The main job."""
     from mlm_audit import evidence, pipeline
     from mlm_audit import waivers as waivers_mod
 
     threshold = parse_severity(fail_on)
-    inputs = _inputs(path, agents, orders, payouts, mapping, map_)
+    inputs = _inputs(path, agents, orders, payouts, mapping, map_, engine, spark_master,
+                     (agents_table, orders_table, payouts_table))
     targets = out.plan(fmt, output)
     packs = pipeline.load_packs(pack)
     waiver_set = waivers_mod.load(waivers) if waivers is not None else None
     with progress() as step:
-        prepared = pipeline.prepare(inputs, step)
+        prepared = pipeline.prepare(inputs, step, pipeline.scan_plan(packs, set_))
         result = pipeline.audit(prepared, packs, set_, threshold, step=step,
                                 waivers=waiver_set, today=date.today())
     store_cmd.finish_audit(result, prepared, packs, store_file=store, no_store=no_store,
@@ -109,11 +140,17 @@ def validate(
     output: list[Path] = out.OutputsOpt,
     strict: bool = StrictOpt,
     lang: str = out.LangOpt,
+    engine: str = EngineOpt,
+    spark_master: str | None = MasterOpt,
+    agents_table: str | None = AgentsTableOpt,
+    orders_table: str | None = OrdersTableOpt,
+    payouts_table: str | None = PayoutsTableOpt,
 ) -> int:
     """Load and preflight only: data-quality report, no rules."""
     from mlm_audit import pipeline
 
-    inputs = _inputs(path, agents, orders, payouts, mapping, map_)
+    inputs = _inputs(path, agents, orders, payouts, mapping, map_, engine, spark_master,
+                     (agents_table, orders_table, payouts_table))
     targets = out.plan(fmt, output)
     with progress() as step:
         result = pipeline.validate_only(pipeline.prepare(inputs, step))
@@ -139,7 +176,8 @@ def demo(
     return audit(path=data, agents=None, orders=None, payouts=None, mapping=None, map_=[],
                  pack=[], set_=[], fail_on="high", fmt=fmt, output=output, lang=lang,
                  strict=False, bundle=bundle, store=None, no_store=True, waivers=None,
-                 baseline=None, write_baseline=None)
+                 baseline=None, write_baseline=None, engine="local", spark_master=None,
+                 agents_table=None, orders_table=None, payouts_table=None)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,9 @@ reported and left empty or defaulted, so the agent or order still counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -56,17 +58,7 @@ def load_dataset(
 ) -> Dataset:
     """Load the tables from a directory and/or explicit files. ``maps`` are ``--map`` options
     (``[table.]column=Header``) layered over the mapping file."""
-    files: dict[str, Path] = {}
-    if path is not None:
-        if path.is_file():
-            files["agents"] = path
-        else:
-            files.update(find_tables(path))
-    for table, p in (("agents", agents), ("orders", orders), ("payouts", payouts)):
-        if p is not None:
-            files[table] = p
-    if "agents" not in files:
-        raise InputError("no agents file given: pass a directory or --agents FILE")
+    files = input_files(path, agents, orders, payouts)
     m = with_maps(load_mapping(mapping), maps)
     ds = Dataset(agents=empty("agents"))
     for table in TABLES:
@@ -81,6 +73,23 @@ def load_dataset(
     return ds
 
 
+def input_files(path: Path | None, agents: Path | None = None, orders: Path | None = None,
+                payouts: Path | None = None) -> dict[str, Path]:
+    """The file of each table: found in a directory, or named explicitly (which wins)."""
+    files: dict[str, Path] = {}
+    if path is not None:
+        if path.is_file():
+            files["agents"] = path
+        else:
+            files.update(find_tables(path))
+    for table, p in (("agents", agents), ("orders", orders), ("payouts", payouts)):
+        if p is not None:
+            files[table] = p
+    if "agents" not in files:
+        raise InputError("no agents file given: pass a directory or --agents FILE")
+    return files
+
+
 def load_table(table: str, path: Path, m: MappingFile | None = None
                ) -> tuple[pl.DataFrame, InputInfo, list[DataIssue]]:
     raw = read_raw(path, table)
@@ -89,29 +98,68 @@ def load_table(table: str, path: Path, m: MappingFile | None = None
     res = resolve(table, headers, tm, raw.path)
     df = raw.df.select([pl.col(h).alias(c) for c, h in res.columns.items()] + [pl.col(ROW)])
     issues: list[DataIssue] = []
-    out, rejected = _coerce(table, df, tm, raw.path, issues)
+    out, rejected = coerce_frame(table, df, tm, raw.path, Sink(issues))
     info = InputInfo(table, raw.path, raw.sha256, raw.encoding, raw.format, raw.df.height,
                      out.height, rejected)
-    if res.ignored:
-        issues.append(DataIssue("unmapped_column", IssueLevel.info,
-                                f"columns not used: {', '.join(res.ignored)}", raw.path,
-                                table=table))
-    if raw.blank_rows:
-        issues.append(DataIssue("blank_rows", IssueLevel.info,
-                                f"{raw.blank_rows} rows with no value at all skipped (not "
-                                "counted as read)", raw.path, table=table,
-                                count=raw.blank_rows))
+    issues.extend(file_issues(table, raw.path, res.ignored, raw.blank_rows))
     return out, info, issues
 
 
-def _report_rows(issues: list[DataIssue], rows: pl.DataFrame, code: str, level: IssueLevel,
+def file_issues(table: str, file: str, ignored: list[str], blank_rows: int) -> list[DataIssue]:
+    """The issues about the file as a whole, after the row issues: unused columns, blank rows."""
+    out = []
+    if ignored:
+        out.append(DataIssue("unmapped_column", IssueLevel.info,
+                             f"columns not used: {', '.join(ignored)}", file, table=table))
+    if blank_rows:
+        out.append(DataIssue("blank_rows", IssueLevel.info,
+                             f"{blank_rows} rows with no value at all skipped (not counted as "
+                             "read)", file, table=table, count=blank_rows))
+    return out
+
+
+Msg = Callable[[dict[str, Any]], str]
+
+
+class Sink:
+    """Where coercion reports problems. This one itemizes each report at once (one frame is
+    the whole file); :mod:`mlm_audit.io.stream` merges the reports of many batches first.
+    ``order`` places a report among the others of a table (reports come in that order)."""
+
+    def __init__(self, issues: list[DataIssue]) -> None:
+        self.issues = issues
+
+    def rows(self, order: int, rows: pl.DataFrame, code: str, level: IssueLevel, file: str,
+             table: str, col: str, msg: Msg) -> None:
+        itemize(self.issues, rows, code, level, table, file, col, msg)
+
+    def kinds(self, counts: dict[str, int], first_row: int, file: str, table: str) -> None:
+        self.issues.append(unknown_kind_issue(counts, first_row, file, table))
+
+
+def unknown_kind_issue(counts: dict[str, int], first_row: int, file: str,
+                       table: str) -> DataIssue:
+    """One issue for all rows whose kind has no mapping: the ten commonest spellings."""
+    total = sum(counts.values())
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    listed = ", ".join(f"{v} ({n} rows)" for v, n in top)
+    fallback = DEFAULTS[table]["kind"]
+    return DataIssue(
+        "unknown_kind", IssueLevel.warning,
+        f"{total} rows have a kind with no mapping ({listed}); treated as {fallback!r}. Map "
+        "them with 'kinds:' in a mapping file", file, first_row, "kind", table, count=total)
+
+
+def _report_rows(sink: Sink, order: int, rows: pl.DataFrame, code: str, level: IssueLevel,
                  file: str, table: str, col: str, what: str) -> None:
-    itemize(issues, rows, code, level, table, file, col,
-            lambda r: what.format(value=r.get("_raw"), why=r.get("_why")))
+    sink.rows(order, rows, code, level, file, table, col,
+              lambda r: what.format(value=r.get("_raw"), why=r.get("_why")))
 
 
-def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
-            issues: list[DataIssue]) -> tuple[pl.DataFrame, int]:
+def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
+                 sink: Sink) -> tuple[pl.DataFrame, int]:
+    """Canonical columns (named canonically, plus ``_row``) -> canonical types; rows missing
+    a required value removed. Problems go to ``sink``; returns the frame and rows rejected."""
     schema = SCHEMAS[table]
     required = set(REQUIRED_VALUES[table])
     minor = tm.money_unit == "minor"
@@ -138,16 +186,16 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
 
     reject = pl.lit(False)
     rejecting = False
-    for col in REQUIRED_VALUES[table]:
+    for order, col in enumerate(REQUIRED_VALUES[table]):
         if col not in typed.columns or typed[col].null_count() == 0:
             continue  # nothing to report or reject (the common case: skip the row filters)
         rejecting = True
         bad = pl.col(f"_bad_{col}") if f"_bad_{col}" in typed.columns else pl.lit(False)
         missing = typed.filter(pl.col(col).is_null() & ~bad)
-        _report_rows(issues, missing, "missing_value", IssueLevel.error, file, table, col,
+        _report_rows(sink, order, missing, "missing_value", IssueLevel.error, file, table, col,
                 f"required {col} is empty; row rejected")
         reject = reject | pl.col(col).is_null()
-    for col in money_cols + date_cols:
+    for order, col in enumerate(money_cols + date_cols, start=len(REQUIRED_VALUES[table])):
         if not typed[f"_bad_{col}"].any():
             continue
         rows = typed.filter(pl.col(f"_bad_{col}"))
@@ -157,26 +205,26 @@ def _coerce(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
             rows = rows.join(df.select(ROW, coerce.money_reason(col, df.schema[col], minor)
                                        .alias("_why")), on=ROW, how="left")
         if col in required:
-            _report_rows(issues, rows, "bad_value", IssueLevel.error, file, table, col,
+            _report_rows(sink, order, rows, "bad_value", IssueLevel.error, file, table, col,
                     f"{col} {{value!r}} {{why}}; row rejected")
         elif col in date_cols:
-            _report_rows(issues, rows, "bad_date", IssueLevel.warning, file, table, col,
+            _report_rows(sink, order, rows, "bad_date", IssueLevel.warning, file, table, col,
                     f"{col} {{value!r}} is not a date like 2024-03-01, 2024/3/1, 2024年3月1日 "
                     "or an Excel serial; left empty")
         else:
-            _report_rows(issues, rows, "bad_value", IssueLevel.warning, file, table, col,
+            _report_rows(sink, order, rows, "bad_value", IssueLevel.warning, file, table, col,
                     f"{col} {{value!r}} {{why}}; left empty")
     kept = typed.filter(~reject) if rejecting else typed
     kept = kept.select([c for c in typed.columns if not c.startswith("_bad_")])
     if "kind" in kept.columns and table in KIND_ALIASES:
-        kept = _kinds(table, kept, tm, file, issues)
+        kept = _kinds(table, kept, tm, file, sink)
     defaults = {c: v for c, v in DEFAULTS[table].items() if c in kept.columns}
     kept = kept.with_columns([pl.col(c).fill_null(v) for c, v in defaults.items()])
     return conform(table, kept), typed.height - kept.height
 
 
 def _kinds(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
-           issues: list[DataIssue]) -> pl.DataFrame:
+           sink: Sink) -> pl.DataFrame:
     aliases = {**KIND_ALIASES[table], **{norm_kind(k): v for k, v in tm.kinds.items()}}
     # kinds are few: normalize the distinct spellings once, then map the column in one pass
     seen = df["kind"].unique().drop_nulls().sort().to_list()
@@ -191,12 +239,6 @@ def _kinds(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
     df = df.with_columns(mapped)
     unknown = df.filter(pl.col("kind").is_not_null() & pl.col("_kind").is_null())
     if unknown.height:
-        values = unknown["kind"].value_counts(sort=True).sort(["count", "kind"],
-                                                              descending=[True, False]).head(10)
-        listed = ", ".join(f"{v} ({n} rows)" for v, n in values.iter_rows())
-        issues.append(DataIssue(
-            "unknown_kind", IssueLevel.warning,
-            f"{unknown.height} rows have a kind with no mapping ({listed}); treated as "
-            f"{fallback!r}. Map them with 'kinds:' in a mapping file", file,
-            int(unknown[ROW][0]), "kind", table, count=unknown.height))
+        counts = dict(unknown["kind"].value_counts().iter_rows())
+        sink.kinds(counts, int(unknown[ROW][0]), file, table)
     return df.with_columns(pl.col("_kind").fill_null(fallback).alias("kind")).drop("_kind")

@@ -52,21 +52,7 @@ def sha256_file(path: Path) -> str:
 
 def read_raw(path: Path, table: str | None = None) -> RawTable:
     """Read one input file. Every failure is an :class:`InputError` naming the file."""
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, expected a file")
-    if not path.is_file():
-        raise InputError(f"{path}: file not found")
-    fmt = FORMATS.get(path.suffix.lower())
-    if path.suffix.lower() in (".xls", ".et"):
-        raise InputError(f"{path}: {path.suffix} is the old binary spreadsheet format; open it "
-                         "in Excel or WPS and save it as .xlsx (or export CSV)")
-    if fmt is None:
-        raise InputError(
-            f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; expected one "
-            f"of {', '.join(sorted(FORMATS))}"
-        )
-    if path.stat().st_size == 0:
-        raise InputError(f"{path}: file is empty; expected a header row and data")
+    fmt = check_file(path)
     # hashing releases the GIL: it runs beside the parse instead of before it
     hasher = ThreadPoolExecutor(max_workers=1)
     digest_job = hasher.submit(sha256_file, path)
@@ -90,6 +76,26 @@ def read_raw(path: Path, table: str | None = None) -> RawTable:
     df = df.with_columns(pl.col(ROW).cast(pl.Int64))
     df, blank = _drop_blank_rows(df)
     return RawTable(df, str(path), digest, enc, fmt, blank)
+
+
+def check_file(path: Path) -> str:
+    """The format of an input file by its extension, after the checks every reader makes."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, expected a file")
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    fmt = FORMATS.get(path.suffix.lower())
+    if path.suffix.lower() in (".xls", ".et"):
+        raise InputError(f"{path}: {path.suffix} is the old binary spreadsheet format; open it "
+                         "in Excel or WPS and save it as .xlsx (or export CSV)")
+    if fmt is None:
+        raise InputError(
+            f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; expected one "
+            f"of {', '.join(sorted(FORMATS))}"
+        )
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: file is empty; expected a header row and data")
+    return fmt
 
 
 def _reader_errors() -> tuple[type[BaseException], ...]:

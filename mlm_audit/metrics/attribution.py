@@ -19,17 +19,16 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics import windows
-from mlm_audit.metrics.groups import SortedGroups, merge_sums
-from mlm_audit.metrics.money import NET_AMOUNT
-from mlm_audit.metrics.periods import Window, period_key
-from mlm_audit.metrics.sources import cached, recruit_funding, source_orders
-from mlm_audit.schema import ORDER_KINDS
+from mlm_audit.metrics.groups import merge_sums
+from mlm_audit.metrics.periods import Window, month_period
+from mlm_audit.metrics.sources import cached, kind_names, recruit_funding
+from mlm_audit.scan.facts import NULL_KIND
+from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
 PURCHASE_KINDS = ("stock_up", "starter_kit", "self_purchase")
-DAY_US = 86_400 * 1_000_000
 BUYER_COLS = ("purchased", "self_use", "stock_up", "int_direct", "buys")
 SELLER_COLS = ("resold", "ext", "ext_orders")
 KIND_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
@@ -38,60 +37,30 @@ FLOW_COLS = (*BUYER_COLS, *SELLER_COLS)
 
 
 # -- payouts ------------------------------------------------------------------------------
-def _attributed_payouts(net: Network) -> pl.DataFrame:
-    p = net.payouts.select("recipient_idx", "source_idx", "amount", "kind", "paid_at")
-    so = source_orders(net)
-    rec = p["recipient_idx"].to_numpy().astype(np.int32)
-    src = p["source_idx"].to_numpy().astype(np.int32)
-    seller = so["seller"].to_numpy()
-    buyer = so["buyer"].to_numpy()
-    gen = net.generation(rec, src)
-    infer = np.flatnonzero((src < 0) & ((seller >= 0) | (buyer >= 0)))
-    source = src.copy()
-    if infer.size:
-        g_sel = net.generation(rec[infer], seller[infer])
-        g_buy = net.generation(rec[infer], buyer[infer])
-        use_sel = g_sel >= 0
-        source[infer] = np.where(use_sel, seller[infer], buyer[infer])
-        gen[infer] = np.where(use_sel, g_sel, g_buy)
-    joined = net.agents["joined_at"].gather(np.where(buyer >= 0, buyer, 0))
-    return p.select("recipient_idx", "amount", "kind", "paid_at").with_columns(
-        pl.Series("source", source, dtype=pl.Int32),
-        pl.Series("gen", gen, dtype=pl.Int32),
-        so["src_kind"], so["src_external"], so["src_t"].alias("_t"),
-        joined.alias("_bj"),
-        pl.Series("_buyer_ok", (buyer >= 0) & (buyer != rec) & ((src < 0) | (src == buyer))),
-    )
-
-
 def payout_sources(net: Network, entry_window_days: int = 0) -> pl.DataFrame:
-    """One row per payout (same order as ``net.payouts``) with its attribution.
+    """One row per group of payouts (``net.pays``) with its attribution.
 
-    Columns: ``recipient_idx``, ``amount``, ``kind``, ``paid_at``, ``source`` (the source agent:
-    ``source_agent_id``; when absent, the source order's seller if the recipient is above or at
-    it, else its buyer), ``gen`` = gen(recipient, source) (-1 unknown or not in the downline),
-    ``src_kind``, ``src_external`` (the source order's buyer is not a participant; null
-    without a source order) and ``funded_by``: why the payout counts as RECRUIT_PAY
-    (``recruitment_bonus``, ``starter_kit``, ``fee``, ``entry_window``) or null.
+    Columns: ``recipient_idx``, ``amount`` (sum), ``n`` (payouts), ``kind``, ``mk``, ``gen``
+    (generation from the recipient down to the source agent; -1 unknown or not in the
+    downline; docs/scans.md), ``src_kind``, ``src_external`` (the source order's buyer is
+    not a participant; null without a source order) and ``funded_by``: why the payouts count
+    as RECRUIT_PAY (``recruitment_bonus``, ``starter_kit``, ``fee``, ``entry_window``) or
+    null.
 
     ``entry_window`` marks pay sourced from a purchase the source agent made within
     ``entry_window_days`` of joining (0 = off); the recipient's own purchases never count.
     """
-    df = cached(net, "attributed_payouts", lambda: _attributed_payouts(net))
-    early = pl.lit(False)
     if entry_window_days > 0:
-        delta = (pl.col("_t") - pl.col("_bj")).dt.total_microseconds()
-        early = (
-            pl.col("_buyer_ok")
-            & ~pl.col("src_external").fill_null(True)
-            & (pl.col("src_kind") != "return")
-            & (delta >= 0)
-            & (delta <= entry_window_days * DAY_US)
-        ).fill_null(False)
-    return df.select(
-        "recipient_idx", "amount", "kind", "paid_at", "source", "gen", "src_kind",
-        "src_external", recruit_funding(early).alias("funded_by"),
-    )
+        net.require(days=entry_window_days)
+    early = (pl.col("sjd") >= 0) & (pl.col("sjd") <= entry_window_days) \
+        if entry_window_days > 0 else pl.lit(False)
+    return net.pays.select(
+        pl.col("idx").alias("recipient_idx"), "amount", "n",
+        kind_names(pl.col("kind"), PAYOUT_KINDS).alias("kind"), "mk", "gen",
+        kind_names(pl.col("src_kind"), ORDER_KINDS).alias("src_kind"),
+        pl.when(pl.col("src_ext") >= 0).then(pl.col("src_ext") == 1).alias("src_external"),
+        early.alias("_early"),
+    ).with_columns(recruit_funding(pl.col("_early")).alias("funded_by")).drop("_early")
 
 
 def by_generation(gen: npt.NDArray[np.int32], amount: npt.NDArray[np.int64]) -> dict[str, int]:
@@ -112,23 +81,8 @@ def by_generation(gen: npt.NDArray[np.int32], amount: npt.NDArray[np.int64]) -> 
 
 
 # -- orders per agent and period ----------------------------------------------------------
-NO_KIND = len(KIND_CODE)  # a kind outside ORDER_KINDS
-NULL_KIND = NO_KIND + 1
-
-
-def kind_codes(net: Network) -> npt.NDArray[np.int8]:
-    """Per order: the index of its kind in ORDER_KINDS, NO_KIND for another kind, NULL_KIND
-    when absent. Computed once per network: comparing strings over every order is slow."""
-    def build() -> npt.NDArray[np.int8]:
-        kind = net.orders["kind"]
-        codes = kind.replace_strict(KIND_CODE, default=NO_KIND, return_dtype=pl.Int8)
-        return codes.fill_null(NULL_KIND).to_numpy().astype(np.int8, copy=False)
-
-    return cached(net, "kind_codes", build)
-
-
 def order_flows(net: Network, window: Window) -> pl.DataFrame:
-    """Per agent and period key ``pk``, from one scan of the orders (net of returns):
+    """Per agent and period key ``pk``, from the fact tables (net of returns):
 
     as buyer: ``purchased`` (stock_up, starter_kit, self_purchase), ``self_use``
     (self_purchase), ``stock_up``, ``int_direct`` (purchases as a participant other than
@@ -138,51 +92,30 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
     by (``idx``, ``pk``).
     """
     def build() -> pl.DataFrame:
-        o = net.orders
-        cols = o.select(period_key("ordered_at", window),
-                        NET_AMOUNT.fill_null(0).cast(pl.Int64).alias("amt"))
-        pk_s = cols["pk"]
-        dated = pk_s.is_not_null().to_numpy()
-        pk = pk_s.fill_null(0).to_numpy()
-        amt = cols["amt"].to_numpy()
-        k = kind_codes(net)
-        ext = np.asarray(net.order_is_external, dtype=bool)
-        buyer, seller = o["buyer_idx"].to_numpy(), o["seller_idx"].to_numpy()
-        sells = (seller >= 0) & (k != KIND_CODE["return"]) & (k != NULL_KIND)
-        # each order counts for its buyer (purchase columns) and its seller (sale columns):
-        # both sides go through one sort, then every column is a masked segment sum
-        b = np.flatnonzero(dated & (buyer >= 0))
-        sl = np.flatnonzero(dated & (sells | ext))
-        nb = b.size
-        g = SortedGroups(np.concatenate([buyer[b], seller[sl]]),
-                         np.concatenate([pk[b], pk[sl]]))
-        rows = np.concatenate([b, sl])[g.order]
-        side_b = g.order < nb
-        amt_, k_, ext_ = amt[rows], k[rows], ext[rows]
-        stock = k_ == KIND_CODE["stock_up"]
-        # one scratch buffer for every masked column: fresh multi-megabyte arrays cost
-        # page faults that outweigh the arithmetic
-        buf = np.empty(amt_.size, dtype=np.int64)
+        def amt(cond: pl.Expr) -> pl.Expr:
+            return pl.when(cond).then(pl.col("net")).otherwise(0).sum()
 
-        def amount_sums(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-            np.multiply(amt_, mask, out=buf)
-            return g.sums(buf, scratch=True)
+        def cnt(cond: pl.Expr) -> pl.Expr:
+            return pl.when(cond).then(pl.col("n")).otherwise(0).sum()
 
-        def count_sums(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-            np.copyto(buf, mask)
-            return g.sums(buf, scratch=True)
-
-        bought = side_b & np.isin(k_, PURCHASE_CODES)
-        return pl.DataFrame({**g.keys,
-            "purchased": amount_sums(bought),
-            "self_use": amount_sums(side_b & (k_ == KIND_CODE["self_purchase"])),
-            "stock_up": amount_sums(side_b & stock),
-            "int_direct": amount_sums(side_b & ~ext_ & ~stock),
-            "buys": count_sums(side_b & ~ext_),
-            "resold": amount_sums(~side_b & sells[rows]),
-            "ext": amount_sums(~side_b & ext_),
-            "ext_orders": count_sums(~side_b & ext_),
-        })
+        kind, ext = pl.col("kind"), pl.col("ext")
+        dated = pl.col("pk") >= 0
+        buyer = (net.buys.lazy().with_columns(month_period(window)).filter(dated)
+                 .group_by("idx", "pk").agg(
+                     amt(kind.is_in(PURCHASE_CODES)).alias("purchased"),
+                     amt(kind == KIND_CODE["self_purchase"]).alias("self_use"),
+                     amt(kind == KIND_CODE["stock_up"]).alias("stock_up"),
+                     amt(~ext & (kind != KIND_CODE["stock_up"])).alias("int_direct"),
+                     cnt(~ext).alias("buys")))
+        sells = (pl.col("idx") >= 0) & (kind != KIND_CODE["return"]) & (kind != NULL_KIND)
+        seller = (net.sells.lazy().with_columns(month_period(window))
+                  .filter(dated & (sells | ext))
+                  .group_by("idx", "pk").agg(
+                      amt(sells).alias("resold"), amt(ext).alias("ext"),
+                      cnt(ext).alias("ext_orders")))
+        both = buyer.join(seller, on=["idx", "pk"], how="full", coalesce=True)
+        return (both.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in FLOW_COLS)
+                .select("idx", "pk", *FLOW_COLS).sort("idx", "pk").collect())
 
     return cached(net, ("flows", window), build)
 
@@ -210,18 +143,14 @@ def early_purchases(
 ) -> npt.NDArray[np.int64]:
     """Per agent: purchases (kinds not in ``exclude``) within ``days`` days of joining."""
     out = np.zeros(net.n, dtype=np.int64)
-    if days <= 0 or net.orders.height == 0:
+    if days <= 0 or net.facts.orders == 0:
         return out
-    joined = net.agents.select(pl.col("idx").alias("buyer_idx"), pl.col("joined_at").alias("_j"))
-    delta = (pl.col("ordered_at") - pl.col("_j")).dt.total_microseconds()
-    g = (
-        net.orders.filter((pl.col("buyer_idx") >= 0) & ~pl.col("kind").is_in(exclude))
-        .select("buyer_idx", "ordered_at", NET_AMOUNT)
-        .join(joined, on="buyer_idx", how="left")
-        .filter((delta >= 0) & (delta <= days * DAY_US))
-        .group_by("buyer_idx").agg(pl.col("net_amount").sum())
-    )
-    out[g["buyer_idx"].to_numpy()] = g["net_amount"].to_numpy()
+    net.require(days=days)
+    skip = [KIND_CODE[k] for k in exclude if k in KIND_CODE]
+    g = (net.buys.filter((pl.col("jd") >= 0) & (pl.col("jd") <= days)
+                         & ~pl.col("kind").is_in(skip) & (pl.col("kind") != NULL_KIND))
+         .group_by("idx").agg(pl.col("net").sum()))
+    out[g["idx"].to_numpy()] = g["net"].to_numpy()
     return out
 
 

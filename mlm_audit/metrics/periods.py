@@ -48,6 +48,17 @@ def period_key(ts: str | pl.Expr, window: Window) -> pl.Expr:
     return key.alias("pk")
 
 
+def month_period(window: Window, mk: str = "mk") -> pl.Expr:
+    """Period key, named ``pk``, from a month key column (``year * 12 + month - 1``, -1 when
+    undated; docs/scans.md): the same keys as :func:`period_key`, with -1 for undated rows
+    in dated windows."""
+    m = pl.col(mk).cast(pl.Int32)
+    if window == "all":
+        return (m * 0).alias("pk")
+    key = m if window == "month" else (m // 3 if window == "quarter" else m // 12)
+    return pl.when(m < 0).then(pl.lit(-1, pl.Int32)).otherwise(key).alias("pk")
+
+
 def period_label(key: int, window: Window) -> str:
     """``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``all`` for a key from :func:`period_key`."""
     key = int(key)

@@ -38,7 +38,6 @@ CROSS_TOP: dict[str, pl.DataType] = {
     "source_idx": pl.Int32(), "recipient_id": pl.String(), "source_agent_id": pl.String(),
     "amount": pl.Int64(), "kind": pl.String(),
 }
-OTHER_KINDS: dict[str, pl.DataType] = {"table": pl.String(), "kind": pl.String(), "n": pl.Int64()}
 
 # (table, code, column) of every sample an engine returns
 SAMPLE_KEYS = (
@@ -64,12 +63,12 @@ def empty(table: str) -> pl.DataFrame:
 
 def order_kind_name(code: int) -> str:
     return ORDER_KINDS[code] if 0 <= code < len(ORDER_KINDS) else (
-        "other" if code == OTHER_KIND else "none")
+        "(unknown)" if code == OTHER_KIND else "(none)")
 
 
 def payout_kind_name(code: int) -> str:
     return PAYOUT_KINDS[code] if 0 <= code < len(PAYOUT_KINDS) else (
-        "other" if code == OTHER_KIND else "none")
+        "(unknown)" if code == OTHER_KIND else "(none)")
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,6 @@ class Facts:
     payouts: int = 0  # payouts kept
     samples: dict[SampleKey, Sample] = field(default_factory=dict)
     cross_top: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CROSS_TOP))
-    other_kinds: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OTHER_KINDS))
     plan: ScanPlan = field(default_factory=ScanPlan)
 
     def sample(self, table: str, code: str, column: str) -> Sample | None:

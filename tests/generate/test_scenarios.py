@@ -15,6 +15,7 @@ from mlm_audit.cli.main import run_cli
 from mlm_audit.generate import SCENARIOS, Spec, generate
 from mlm_audit.io import load_dataset
 from mlm_audit.model import IssueLevel
+from tests.scan_rows import derived
 
 N = 400
 
@@ -50,35 +51,37 @@ def test_loads_cleanly(name: str, built) -> None:  # type: ignore[no-untyped-def
     d, ds, net, issues = built[name]
     assert [i for i in issues if i.level != IssueLevel.info] == []
     meta = json.loads((d / "scenario.json").read_text(encoding="utf-8"))
-    assert (net.n, net.orders.height, net.payouts.height) == (
+    assert (net.n, net.facts.orders, net.facts.payouts) == (
         meta["agents"], meta["orders"], meta["payouts"])
     assert all(i.rows_rejected == 0 for i in ds.inputs)
-    paid = net.payouts["paid_at"]
+    paid = ds.payouts["paid_at"]
     assert paid.null_count() == 0 and (paid.max() - paid.min()).days > 300  # type: ignore[operator]
-    assert (net.orders["amount"] > 0).all()
+    assert (ds.orders["amount"] > 0).all()
+    assert int(net.pays["mk"].min()) >= 0 and int(net.pays["n"].sum()) == meta["payouts"]
 
 
 def test_retail_is_shallow_and_sells_outside(built) -> None:  # type: ignore[no-untyped-def]
-    net = built["retail"][2]
+    _, ds, net, _ = built["retail"]
     assert int(net.level.max()) <= 3
     m = net.agent_money
     assert m["sold_ext"].sum() > 4 * m["sold_int"].sum()
     assert m["entry"].sum() == 0
-    assert set(net.payouts["kind"]) == {"retail_commission"}
-    assert (net.payouts["recipient_id"] == net.payouts["source_agent_id"]).all()
+    assert set(ds.payouts["kind"]) == {"retail_commission"}
+    assert (ds.payouts["recipient_id"] == ds.payouts["source_agent_id"]).all()
+    assert set(net.pays["gen"].to_list()) == {0}
 
 
 def test_cps_pays_one_generation_only(built) -> None:  # type: ignore[no-untyped-def]
-    net = built["cps"][2]
-    p = net.payouts
+    _, ds, net, _ = built["cps"]
+    _, p = derived(net, ds.orders, ds.payouts)
     gen = net.generation(p["recipient_idx"].to_numpy(), p["source_idx"].to_numpy())
-    assert set(gen.tolist()) == {0, 1}
-    assert net.order_is_external.all()
+    assert set(gen.tolist()) == {0, 1} == set(net.pays["gen"].to_list())
+    assert net.sells["ext"].all()
     assert net.agent_money["entry"].sum() == 0
 
 
 def test_pyramid_is_deep_fee_driven_and_loses_money(built) -> None:  # type: ignore[no-untyped-def]
-    d, _, net, _ = built["pyramid"]
+    d, ds, net, _ = built["pyramid"]
     meta = json.loads((d / "scenario.json").read_text(encoding="utf-8"))
     assert int(net.level.max()) >= 10
     assert meta["planted"]["organizers"] == ["A1"]
@@ -86,19 +89,20 @@ def test_pyramid_is_deep_fee_driven_and_loses_money(built) -> None:  # type: ign
     m = net.agent_money
     assert (m["entry"].to_numpy() > 0).mean() >= 0.8
     assert (m["net"].to_numpy() < 0).mean() > 0.5
-    assert net.order_is_external.mean() < 0.1
-    bonus = net.payouts.filter(pl.col("kind") == "recruitment_bonus")
-    kits = net.orders.filter(pl.col("kind") == "starter_kit").select(
+    o, p = derived(net, ds.orders, ds.payouts)
+    assert o["ext"].mean() < 0.1  # type: ignore[operator]
+    bonus = ds.payouts.filter(pl.col("kind") == "recruitment_bonus")
+    kits = ds.orders.filter(pl.col("kind") == "starter_kit").select(
         pl.col("order_id").alias("source_order_id"), pl.col("buyer_id").alias("kit_buyer"))
     joined = bonus.join(kits, on="source_order_id", how="left")
     assert bonus.height > 0 and (joined["kit_buyer"] == joined["source_agent_id"]).all()
-    gen = net.generation(net.payouts["recipient_idx"].to_numpy(),
-                         net.payouts["source_idx"].to_numpy())
+    gen = net.generation(p["recipient_idx"].to_numpy(), p["source_idx"].to_numpy())
     assert int(gen.max()) == 3 and int(gen.min()) == 1
+    assert int(net.pays["gen"].max()) == 3 and int(net.pays["gen"].min()) == 1
 
 
 def test_stocking_loads_tiers_with_unsold_stock(built) -> None:  # type: ignore[no-untyped-def]
-    d, _, net, _ = built["stocking"]
+    d, ds, net, _ = built["stocking"]
     meta = json.loads((d / "scenario.json").read_text(encoding="utf-8"))
     ranks = dict(zip(net.agents["agent_id"], net.agents["rank"], strict=True))
     roots = np.flatnonzero(net.parent < 0)
@@ -108,7 +112,7 @@ def test_stocking_loads_tiers_with_unsold_stock(built) -> None:  # type: ignore[
     loaded = meta["planted"]["loaded_agents"]
     unsold = dict(zip(net.agents["agent_id"], m["unsold"], strict=True))
     assert loaded and all(unsold[a] > 0 for a in loaded)
-    assert {"team_bonus", "rank_bonus"} <= set(net.payouts["kind"])
+    assert {"team_bonus", "rank_bonus"} <= set(ds.payouts["kind"])
 
 
 def test_parquet_output_loads_the_same(tmp_path: Path, built) -> None:  # type: ignore[no-untyped-def]

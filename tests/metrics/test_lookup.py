@@ -19,23 +19,23 @@ def test_lookup_repeated_keys_first_wins() -> None:
     assert lookup(pl.Series([], dtype=pl.String), pl.Series(["a"])).tolist() == []
 
 
-def test_row_lookup_matches_the_string_join() -> None:
-    from mlm_audit.metrics.sources import row_lookup
+def test_agent_index_matches_the_join() -> None:
+    from mlm_audit.scan.ids import AgentIndex
 
-    keys = pl.Series(["a", "b", "b", None, "c", "a"])
+    keys = pl.Series(["a", "b", "c", "d"])
     values = pl.Series(["b", None, "a", "zz", "c", "c", ""])
-    assert row_lookup(values, keys).tolist() == [1, -1, 0, -1, 4, 4, -1]
-    assert row_lookup(values, keys).tolist() == lookup(values, keys).tolist()
-    assert row_lookup(pl.Series([], dtype=pl.String), keys).tolist() == []
+    assert AgentIndex(keys).lookup(values).tolist() == [1, -1, 0, -1, 2, 2, -1]
+    assert AgentIndex(keys).lookup(values).tolist() == lookup(values, keys).tolist()
+    assert AgentIndex(keys).lookup(pl.Series([], dtype=pl.String)).tolist() == []
 
 
-def test_row_lookup_hash_collisions_fall_back_to_strings(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from mlm_audit.metrics.sources import row_lookup
+def test_agent_index_hash_collisions_fall_back_to_the_join(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
 
-    # every string hashing alike: the hash join matches wrong rows, the check catches it
-    monkeypatch.setattr(pl.Series, "hash", lambda s, seed=0: pl.zeros(s.len(), pl.UInt64,
-                                                                        eager=True))
-    keys = pl.Series(["a", "b", "b", "c"])
-    assert row_lookup(pl.Series(["c", "b", "x", "a"]), keys).tolist() == [3, 1, -1, 0]
+    from mlm_audit.scan import ids
+
+    monkeypatch.setattr(ids, "id_hash", lambda s: np.zeros(s.len(), dtype=np.uint64))
+    index = ids.AgentIndex(pl.Series(["a", "b", "c", "d"]))
+    assert index.exact
+    assert index.lookup(pl.Series(["c", "b", "x", "a", None])).tolist() == [2, 1, -1, 0, -1]

@@ -10,11 +10,12 @@ import polars as pl
 
 from mlm_audit import preflight
 from mlm_audit.schema import Dataset
+from tests.scan_rows import derived
 
 D = dt.datetime
 
 
-def build():  # type: ignore[no-untyped-def]
+def build_ds():  # type: ignore[no-untyped-def]
     agents = pl.DataFrame({
         "agent_id": ["a", "b", "c"],
         "sponsor_id": [None, "a", "a"],
@@ -44,13 +45,18 @@ def build():  # type: ignore[no-untyped-def]
         "kind": ["recruitment_bonus", "override", "retail_commission"],
         "source_agent_id": ["b", "b", "b"],
     })
-    net, _ = preflight.run(Dataset.from_frames(agents, orders, payouts))
-    return net
+    ds = Dataset.from_frames(agents, orders, payouts)
+    return preflight.run(ds)[0], ds
+
+
+def build():  # type: ignore[no-untyped-def]
+    return build_ds()[0]
 
 
 def test_external_mask_by_buyer_status_at_order_date() -> None:
-    net = build()
-    ext = dict(zip(net.orders["order_id"], net.order_is_external.tolist(), strict=True))
+    net, ds = build_ds()
+    o, _ = derived(net, ds.orders, ds.payouts)
+    ext = dict(zip(o["order_id"], o["ext"].to_list(), strict=True))
     assert ext == {"o1": True, "o2": False, "o3": True, "o4": True, "o5": False, "o6": False,
                    "o7": False, "o8": False, "o9": True, "o10": False}
 

@@ -64,5 +64,8 @@ def test_company_bases_exclude_fees() -> None:
 
 def test_recruit_pay() -> None:
     net = _net()
-    assert windows.recruit_pay_mask(net).tolist() == [False, False, True, True, False]
+    pays = net.pays.with_columns(pl.Series("rp", windows.recruit_pay_mask(net)))
+    # the kit-funded override (30) and the recruitment bonus (40) to R; nothing else
+    assert sorted(pays.filter("rp")["amount"].to_list()) == [30, 40]
+    assert pays.filter(~pl.col("rp"))["amount"].sum() == 10 + 20 + 50
     assert windows.recruit_pay_by_agent(net).tolist() == [70, 0, 0]

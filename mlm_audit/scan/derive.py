@@ -1,0 +1,206 @@
+"""Per-batch work of the local engine: clean, derive the columns of docs/scans.md, and pack
+each row's group key into one integer (grouping on two integer columns is far cheaper than
+on eight)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from mlm_audit.scan.dim import LO, Dim
+from mlm_audit.scan.facts import BUYS, NULL_KIND, OTHER_KIND, PAYS, SELLS, ScanPlan
+from mlm_audit.scan.ids import id_hash
+from mlm_audit.scan.partials import Samples
+from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS
+
+DAY_US = 86_400 * 1_000_000
+MAX_DAYS = 4000  # engineering bound on entry windows (the packed key holds 12 bits of days)
+RETURN = ORDER_KINDS.index("return")
+ORDER_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
+PAYOUT_CODE = {k: i for i, k in enumerate(PAYOUT_KINDS)}
+I32 = npt.NDArray[np.int32]
+
+
+def _codes(kind: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.int8]:
+    k = kind.cast(pl.String)
+    c = k.replace_strict(codes, default=OTHER_KIND, return_dtype=pl.Int8)
+    c = c.set(k.is_null(), NULL_KIND)  # replace_strict gives nulls the default too
+    return c.to_numpy().astype(np.int8, copy=False)
+
+
+def _month(ts: pl.Series) -> npt.NDArray[np.int32]:
+    t = ts.cast(pl.Datetime("us"))
+    mk = t.dt.year().cast(pl.Int32) * 12 + t.dt.month().cast(pl.Int32) - 1
+    return mk.fill_null(-1).to_numpy().astype(np.int32, copy=False)
+
+
+def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> pl.DataFrame:
+    """Kept orders of one batch with ``buyer_idx, seller_idx, kcode, mk, net, ext, jd``."""
+    buyer = dim.index.lookup(batch["buyer_id"])
+    seller = dim.index.lookup(batch["seller_id"])
+    b = batch.with_columns(pl.Series("buyer_idx", buyer), pl.Series("seller_idx", seller))
+    neg = ((pl.col("amount") < 0) & (pl.col("kind").ne_missing("return")))
+    samples.add(("orders", "negative_amount", "amount"), b.filter(neg))
+    b = b.filter(~neg)
+    sid = pl.col("seller_id")
+    unknown = ((pl.col("seller_idx") < 0) & sid.is_not_null()
+               & ~sid.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS))
+    samples.add(("orders", "unknown_agent", "seller_id"), b.filter(unknown))
+
+    bi = b["buyer_idx"].to_numpy()
+    t = b["ordered_at"].cast(pl.Datetime("us")).cast(pl.Int64)
+    undated = t.is_null().to_numpy()
+    tt = t.fill_null(0).to_numpy()
+    agent = bi >= 0
+    at = np.where(agent, bi, 0)
+    joined, ended = dim.joined[at], dim.ended[at]
+    ext = ~(agent & (undated | ((joined <= tt) & (tt < ended))))
+    known = agent & ~undated & (joined != LO)
+    delta = np.where(known, tt - np.where(known, joined, 0), -1)
+    days = (delta + DAY_US - 1) // DAY_US
+    jd = np.where(known & (delta >= 0) & (days <= min(plan.max_days, MAX_DAYS)), days, -1)
+    net = b.select((pl.col("amount") - pl.col("returned_amount").fill_null(0)).alias("x"))["x"]
+    return pl.DataFrame({
+        "order_id": b["order_id"], "buyer_idx": b["buyer_idx"], "seller_idx": b["seller_idx"],
+        "kcode": _codes(b["kind"], ORDER_CODE), "mk": _month(b["ordered_at"]),
+        "net": net.cast(pl.Int64), "ext": ext, "jd": jd.astype(np.int16),
+    })
+
+
+def _u(a: npt.NDArray[np.integer] | npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
+    return np.asarray(a).astype(np.int64).astype(np.uint64)
+
+
+def _part(idx: npt.NDArray[np.integer], rest: npt.NDArray[np.uint64], value: pl.Series,
+          name: str) -> pl.DataFrame:
+    return (pl.DataFrame({"idx": pl.Series(idx, dtype=pl.Int32), "rest": rest,
+                          name: value.cast(pl.Int64)})
+            .lazy().group_by("idx", "rest").agg(pl.col(name).sum(), pl.len().alias("n"))
+            .with_columns(pl.col("n").cast(pl.Int64)).collect(engine="streaming"))
+
+
+def buys_part(o: pl.DataFrame) -> pl.DataFrame:
+    b = o.filter(pl.col("buyer_idx") >= 0)
+    rest = ((_u(b["mk"].to_numpy() + 1) << np.uint64(16)) | (_u(b["kcode"].to_numpy())
+            << np.uint64(13)) | (_u(b["ext"].to_numpy()) << np.uint64(12))
+            | _u(b["jd"].to_numpy() + 1))
+    return _part(b["buyer_idx"].to_numpy(), rest, b["net"], "net")
+
+
+def sells_part(o: pl.DataFrame) -> pl.DataFrame:
+    rest = ((_u(o["mk"].to_numpy() + 1) << np.uint64(4)) | (_u(o["kcode"].to_numpy())
+            << np.uint64(1)) | _u(o["ext"].to_numpy()))
+    return _part(o["seller_idx"].to_numpy(), rest, o["net"], "net")
+
+
+def order_records(o: pl.DataFrame, wanted: npt.NDArray[np.uint64]) -> pl.DataFrame:
+    """The orders some payout names as its source, in the compact form the join needs."""
+    h = id_hash(o["order_id"])
+    pos = np.minimum(np.searchsorted(wanted, h), wanted.size - 1)
+    hit = pl.Series(wanted[pos] == h)
+    return o.select("buyer_idx", "seller_idx", "kcode", "ext", "jd").with_columns(
+        pl.Series("h", h)).filter(hit)
+
+
+class SourceOrders:
+    """Order records sorted by the hash of their id, looked up by binary search."""
+
+    def __init__(self, records: list[pl.DataFrame]) -> None:
+        df = pl.concat(records) if records else pl.DataFrame(
+            schema={"buyer_idx": pl.Int32, "seller_idx": pl.Int32, "kcode": pl.Int8,
+                    "ext": pl.Boolean, "jd": pl.Int16, "h": pl.UInt64})
+        df = df.sort("h", maintain_order=True)
+        self.h = df["h"].to_numpy()
+        self.cols = {c: df[c].to_numpy() for c in ("buyer_idx", "seller_idx", "kcode", "ext",
+                                                   "jd")}
+
+    def find(self, ids: pl.Series) -> tuple[npt.NDArray[np.bool_], dict[str, np.ndarray]]:
+        n = ids.len()
+        if self.h.size == 0:
+            return np.zeros(n, bool), {}
+        h = id_hash(ids)
+        pos = np.minimum(np.searchsorted(self.h, h), self.h.size - 1)
+        found = (self.h[pos] == h) & ids.is_not_null().to_numpy()
+        return found, {c: v[pos] for c, v in self.cols.items()}
+
+
+def payouts(batch: pl.DataFrame, dim: Dim, source: SourceOrders, samples: Samples
+            ) -> pl.DataFrame:
+    """One batch of kept payouts with the derived columns of docs/scans.md."""
+    rec = dim.index.lookup(batch["recipient_id"])
+    src = dim.index.lookup(batch["source_agent_id"])
+    b = batch.with_columns(pl.Series("recipient_idx", rec), pl.Series("source_idx", src))
+    samples.add(("payouts", "negative_amount", "amount"), b.filter(pl.col("amount") < 0))
+    samples.add(("payouts", "unknown_agent", "recipient_id"),
+                b.filter(pl.col("recipient_idx") < 0))
+    samples.add(("payouts", "unknown_agent", "source_agent_id"),
+                b.filter(pl.col("source_agent_id").is_not_null() & (pl.col("source_idx") < 0)))
+    found, o = source.find(b["source_order_id"])
+    none = np.full(b.height, -1)
+    ob = np.where(found, o["buyer_idx"], -1) if o else none
+    os_ = np.where(found, o["seller_idx"], -1) if o else none
+    ok = np.where(found, o["kcode"], -1) if o else none
+    oe = np.where(found, o["ext"].astype(np.int8), -1) if o else none
+    oj = np.where(found, o["jd"], -1) if o else none
+    g0 = dim.gen(rec, src)
+    gen = g0.copy()
+    infer = np.flatnonzero((src < 0) & ((os_ >= 0) | (ob >= 0)))
+    if infer.size:
+        g_sel = dim.gen(rec[infer], os_[infer].astype(np.int32))
+        g_buy = dim.gen(rec[infer], ob[infer].astype(np.int32))
+        gen[infer] = np.where(g_sel >= 0, g_sel, g_buy)
+    gen = np.minimum(gen, (1 << 20) - 2)  # the packed key holds 20 bits of generations
+    buyer_ok = (ob >= 0) & (ob != rec) & ((src < 0) | (src == ob))
+    sjd = np.where(buyer_ok & (oe == 0) & (ok != RETURN) & (ok != NULL_KIND), oj, -1)
+    cross = (rec >= 0) & (src >= 0) & (rec != src) & (g0 < 0)
+    b = b.with_columns(
+        pl.Series("kcode", _codes(b["kind"], PAYOUT_CODE)), pl.Series("mk", _month(b["paid_at"])),
+        pl.Series("gen", gen), pl.Series("src_kind", ok.astype(np.int8)),
+        pl.Series("src_ext", oe.astype(np.int8)), pl.Series("sjd", sjd.astype(np.int16)),
+        pl.Series("dsrc", (src >= 0) & (src != rec)), pl.Series("cross", cross))
+    samples.add(("payouts", "cross_line_payout", "source_agent_id"), b.filter(pl.col("cross")))
+    return b
+
+
+def pays_part(p: pl.DataFrame) -> pl.DataFrame:
+    rest = ((_u(p["mk"].to_numpy() + 1) << np.uint64(44))
+            | (_u(p["kcode"].to_numpy()) << np.uint64(41))
+            | (_u(p["gen"].to_numpy() + 1) << np.uint64(21))
+            | (_u(p["src_kind"].to_numpy() + 1) << np.uint64(17))
+            | (_u(p["src_ext"].to_numpy() + 1) << np.uint64(15))
+            | (_u(p["sjd"].to_numpy() + 1) << np.uint64(2))
+            | (_u(p["dsrc"].to_numpy()) << np.uint64(1)) | _u(p["cross"].to_numpy()))
+    return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount")
+
+
+def _field(rest: npt.NDArray[np.uint64], shift: int, bits: int) -> npt.NDArray[np.int64]:
+    return ((rest >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.int64)
+
+
+def _finish(g: pl.DataFrame, cols: dict[str, npt.NDArray[np.int64]], schema: dict[str, pl.DataType],
+            value: str) -> pl.DataFrame:
+    df = pl.DataFrame({"idx": g["idx"], **cols, value: g[value], "n": g["n"]})
+    df = df.select([pl.col(c).cast(t) for c, t in schema.items()])
+    return df.sort([c for c in schema if c not in (value, "n")])
+
+
+def unpack_buys(g: pl.DataFrame) -> pl.DataFrame:
+    r = g["rest"].to_numpy()
+    return _finish(g, {"mk": _field(r, 16, 17) - 1, "kind": _field(r, 13, 3),
+                       "ext": _field(r, 12, 1), "jd": _field(r, 0, 12) - 1}, BUYS, "net")
+
+
+def unpack_sells(g: pl.DataFrame) -> pl.DataFrame:
+    r = g["rest"].to_numpy()
+    return _finish(g, {"mk": _field(r, 4, 17) - 1, "kind": _field(r, 1, 3),
+                       "ext": _field(r, 0, 1)}, SELLS, "net")
+
+
+def unpack_pays(g: pl.DataFrame) -> pl.DataFrame:
+    r = g["rest"].to_numpy()
+    return _finish(g, {
+        "mk": _field(r, 44, 17) - 1, "kind": _field(r, 41, 3), "gen": _field(r, 21, 20) - 1,
+        "src_kind": _field(r, 17, 4) - 1, "src_ext": _field(r, 15, 2) - 1,
+        "sjd": _field(r, 2, 13) - 1, "dsrc": _field(r, 1, 1), "cross": _field(r, 0, 1),
+    }, PAYS, "amount")

@@ -1,0 +1,51 @@
+"""Agent id -> dense index, built once and used for every batch of every scan.
+
+Ids are hashed to 64 bits and looked up in the sorted hashes (``searchsorted``: no hash
+table rebuilt per batch); every hit is checked against the id itself, so a lookup is exact.
+Should two agent ids share a hash, lookups fall back to an exact join.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+SEED = 0x5EED
+
+
+def id_hash(s: pl.Series) -> npt.NDArray[np.uint64]:
+    return s.cast(pl.String).hash(SEED).to_numpy()
+
+
+class AgentIndex:
+    def __init__(self, agent_ids: pl.Series) -> None:
+        self.ids = agent_ids.cast(pl.String).rechunk()
+        h = id_hash(self.ids)
+        self.perm = np.argsort(h, kind="stable").astype(np.int32)
+        self.sorted = h[self.perm]
+        self.exact = bool(self.sorted.size > 1 and (np.diff(self.sorted) == 0).any())
+
+    def lookup(self, values: pl.Series) -> npt.NDArray[np.int32]:
+        """Dense index of each value, -1 where null or not an agent."""
+        n = values.len()
+        if n == 0 or self.ids.len() == 0:
+            return np.full(n, -1, dtype=np.int32)
+        vals = values.cast(pl.String)
+        if self.exact:
+            return self._join(vals)
+        h = id_hash(vals)
+        pos = np.searchsorted(self.sorted, h)
+        pos = np.minimum(pos, self.sorted.size - 1)
+        cand = self.perm[pos]
+        hit = self.sorted[pos] == h
+        same = (self.ids.gather(pl.Series(cand)) == vals).fill_null(False).to_numpy()
+        return np.where(hit & same, cand, -1).astype(np.int32)
+
+    def _join(self, vals: pl.Series) -> npt.NDArray[np.int32]:
+        table = pl.DataFrame({"v": self.ids, "i": pl.int_range(0, self.ids.len(), eager=True,
+                                                                  dtype=pl.Int32)})
+        table = table.unique("v", keep="first", maintain_order=True)
+        found = pl.DataFrame({"v": vals}).join(table, on="v", how="left",
+                                               maintain_order="left")["i"]
+        return found.fill_null(-1).to_numpy().astype(np.int32, copy=False)
