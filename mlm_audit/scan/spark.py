@@ -14,6 +14,7 @@ import polars as pl
 
 from mlm_audit.scan import facts as F_
 from mlm_audit.scan import spark_derive as derive
+from mlm_audit.scan.dim import Dim
 from mlm_audit.scan.facts import SAMPLE_ROWS, Facts, Sample, SampleKey, ScanPlan
 from mlm_audit.scan.spark_session import Jobs, Step, to_spark
 from mlm_audit.schema import ORDERS, PAYOUTS, ROW
@@ -44,58 +45,51 @@ TOP = -1  # the _issue tag of the cross_top rows in the payout samples job
 
 
 def scan_spark(spark: SparkSession, orders: DataFrame | None, payouts: DataFrame | None,
-               dim: pl.DataFrame, plan: ScanPlan, step: Step | None = None) -> Facts:
-    """Facts of docs/scans.md computed by Spark jobs over canonical orders and payouts."""
+               dim: Dim | pl.DataFrame, plan: ScanPlan, step: Step | None = None) -> Facts:
+    """Facts of docs/scans.md computed by Spark jobs over canonical orders and payouts.
+
+    ``dim`` is the agent dimension (a :class:`Dim` or its table, ``Dim.frame()``)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     jobs = Jobs(spark, step)
+    if isinstance(dim, Dim):
+        dim = dim.frame()
     out = Facts(plan=plan)
     sdim = to_spark(spark, dim.select(list(DIM_COLS))).select(
         [F.col(c).cast(t) for c, t in DIM_COLS.items()])
     if dim.height <= BROADCAST_ROWS:
         sdim = F.broadcast(sdim)
     held: list[DataFrame] = []
-    kinds: list[pl.DataFrame] = []
     try:
         o = None
         if orders is not None:
             o = derive.orders(orders, sdim, plan.max_days).persist(StorageLevel.MEMORY_AND_DISK)
             held.append(o)
-            kinds.append(_orders(jobs, o, out))
+            _orders(jobs, o, out)
         if payouts is not None:
             p = derive.payouts(payouts, sdim, o).persist(StorageLevel.MEMORY_AND_DISK)
             held.append(p)
-            kinds.append(_payouts(jobs, p, out))
+            _payouts(jobs, p, out)
     finally:
         for df in held:
             df.unpersist()
-    if kinds:
-        out.other_kinds = pl.concat(kinds).sort(["table", "kind"])
     return out
 
 
 def _counts(jobs: Jobs, table: str, df: DataFrame, flags: dict[SampleKey, str]
-            ) -> tuple[int, dict[SampleKey, int], pl.DataFrame]:
-    """Kept rows, rows of every issue, and kept rows of each kind outside the canonical list:
-    one job (grouped by the unknown kind, null for all others)."""
+            ) -> tuple[int, dict[SampleKey, int]]:
+    """Kept rows and the rows of every issue, in one job."""
     from pyspark.sql import functions as F
 
     cols = ["_keep", *flags.values()]
-    other = F.col("_keep") & (F.col("kc") == F_.OTHER_KIND)
     what = "duplicates, negatives, unknown agents" + (", cross-line" if "_cross" in cols else "")
-    got = jobs.collect(
-        f"{table}: clean ({what})",
-        df.groupBy(F.when(other, F.col("kind")).alias("kind")).agg(
-            F.count(F.when(other, F.lit(1))).alias("n"),
-            *[F.sum(F.col(c).cast("long")).alias(c) for c in cols]))
-    total = got.select(pl.col(cols).sum()) if got.height else pl.DataFrame({c: [0] for c in cols})
-    kinds = got.filter(pl.col("kind").is_not_null()).select(
-        pl.lit(table).alias("table"), pl.col("kind"), pl.col("n")) if got.height else None
-    kinds = pl.DataFrame(schema=F_.OTHER_KINDS) if kinds is None else kinds.select(
-        [pl.col(c).cast(t) for c, t in F_.OTHER_KINDS.items()])
-    return (int(total["_keep"][0] or 0), {k: int(total[c][0] or 0) for k, c in flags.items()},
-            kinds)
+    jobs.start(f"{table}: clean ({what})")
+    try:
+        row = df.select([F.sum(F.col(c).cast("long")).alias(c) for c in cols]).collect()[0]
+    finally:
+        jobs.done()
+    return int(row["_keep"] or 0), {k: int(row[c] or 0) for k, c in flags.items()}
 
 
 def _sample_parts(table: str, df: DataFrame, flags: dict[SampleKey, str],
@@ -116,8 +110,10 @@ def _samples(got: pl.DataFrame, table: str, flags: dict[SampleKey, str],
               **{c: pl.Int32() for c in SAMPLE_IDX[table]}}
     first = next(iter(schema))
     for i, k in enumerate(flags):
-        rows = got.filter(pl.col("_issue") == i) if got.width else pl.DataFrame(schema=schema)
-        rows = rows.select([pl.col(c).cast(t) for c, t in schema.items()])
+        if not counts[k]:
+            continue
+        rows = got.filter(pl.col("_issue") == i).select(
+            [pl.col(c).cast(t) for c, t in schema.items()])
         out.samples[k] = Sample(counts[k], rows.sort([ROW, first], nulls_last=True))
 
 
@@ -134,10 +130,10 @@ def _agg(df: DataFrame, value: str, *group: Column) -> DataFrame:
     return df.groupBy(*group).agg(F.sum(value).alias(value), F.count(F.lit(1)).alias("n"))
 
 
-def _orders(jobs: Jobs, o: DataFrame, out: Facts) -> pl.DataFrame:
+def _orders(jobs: Jobs, o: DataFrame, out: Facts) -> None:
     from pyspark.sql import functions as F
 
-    out.orders, counts, kinds = _counts(jobs, "orders", o, ORDER_FLAGS)
+    out.orders, counts = _counts(jobs, "orders", o, ORDER_FLAGS)
     kept = o.filter(F.col("_keep"))
     base = [F.col("mk"), F.col("kc").alias("kind"), F.col("ext")]
     buys = _agg(kept.filter(F.col("buyer_idx") >= 0), "net", F.lit("buys").alias("_t"),
@@ -151,13 +147,12 @@ def _orders(jobs: Jobs, o: DataFrame, out: Facts) -> pl.DataFrame:
     parts = _sample_parts("orders", o, ORDER_FLAGS, counts)
     got = jobs.collect("orders: issue samples", _union(parts)) if parts else pl.DataFrame()
     _samples(got, "orders", ORDER_FLAGS, counts, out)
-    return kinds
 
 
-def _payouts(jobs: Jobs, p: DataFrame, out: Facts) -> pl.DataFrame:
+def _payouts(jobs: Jobs, p: DataFrame, out: Facts) -> None:
     from pyspark.sql import functions as F
 
-    out.payouts, counts, kinds = _counts(jobs, "payouts", p, PAYOUT_FLAGS)
+    out.payouts, counts = _counts(jobs, "payouts", p, PAYOUT_FLAGS)
     keys = [F.col("recipient_idx").alias("idx"), F.col("mk"), F.col("kc").alias("kind"),
             *[F.col(c) for c in ("gen", "src_kind", "src_ext", "sjd", "dsrc", "cross")]]
     got = jobs.collect("payouts: pays by agent and month",
@@ -175,4 +170,3 @@ def _payouts(jobs: Jobs, p: DataFrame, out: Facts) -> pl.DataFrame:
         top = got.filter(pl.col("_issue") == TOP)
         out.cross_top = top.select([pl.col(c).cast(t) for c, t in F_.CROSS_TOP.items()]).sort(
             ["amount", "payout_id"], descending=[True, False], nulls_last=True)
-    return kinds

@@ -11,9 +11,9 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from mlm_audit.preflight import ROOT_MARKERS
+from mlm_audit.scan.derive import MAX_DAYS
 from mlm_audit.scan.facts import NO_SOURCE, NULL_KIND, OTHER_KIND
-from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROW
+from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS, ROW
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -94,7 +94,7 @@ def orders(raw: DataFrame, dim: DataFrame, max_days: int) -> DataFrame:
         "mk": month_key("ordered_at"),
         "net": F.col("amount") - F.coalesce(F.col("returned_amount"), F.lit(0)),
         "ext": ~member,
-        "jd": F.when(known & (days <= max_days), days).otherwise(-1).cast("int"),
+        "jd": F.when(known & (days <= min(max_days, MAX_DAYS)), days).otherwise(-1).cast("int"),
     })
     neg = F.coalesce(F.col("amount") < 0, F.lit(False)) & (F.col("kc") != RETURN)
     seller = F.col("seller_id")
@@ -150,7 +150,7 @@ def payouts(raw: DataFrame, dim: DataFrame, kept_orders: DataFrame | None) -> Da
                   .otherwise(F.lit(-1)))
     src_ext = F.when(has_src, c("so_ext")).otherwise(F.lit(NO_SOURCE))
     sjd_ok = (has_src & (ob >= 0) & (ob != rec) & ((srca == -1) | (srca == ob))
-              & (src_ext == 0) & (c("so_kind") != RETURN))
+              & (src_ext == 0) & ~c("so_kind").isin(RETURN, NULL_KIND))
     dsrc = (srca >= 0) & (srca != rec)
     df = df.withColumns({
         "kc": kind_code("kind", PAYOUT_KINDS),
