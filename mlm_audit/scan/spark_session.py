@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
@@ -36,6 +38,15 @@ SESSION_CONF = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 ARROW_BATCH = "spark.sql.execution.arrow.maxRecordsPerBatch"
+# errors only, on stderr, from the JVM's first line (setLogLevel comes after the start-up chatter)
+LOG4J2 = """rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+"""
 
 Step = Callable[[str], None]
 
@@ -56,13 +67,23 @@ def spark_session(master: str | None = None) -> SparkSession:
         # executors must run this interpreter (the one holding pyarrow) if Python is needed
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = sql.SparkSession.builder.master(master or LOCAL_MASTER).appName("mlm-audit")
-        for key, value in {**LOCAL_CONF, **SESSION_CONF}.items():
+        for key, value in {**LOCAL_CONF, **SESSION_CONF, **_quiet_jvm()}.items():
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
     return spark
+
+
+def _quiet_jvm() -> dict[str, str]:
+    path = Path(tempfile.gettempdir()) / "mlm-audit-log4j2.properties"
+    try:
+        if not path.is_file() or path.read_text() != LOG4J2:
+            path.write_text(LOG4J2)
+    except OSError:
+        return {}
+    return {"spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={path.as_uri()}"}
 
 
 class Jobs:
