@@ -10,6 +10,7 @@ import polars as pl
 
 from mlm_audit.scan.dim import LO, Dim
 from mlm_audit.scan.facts import BUYS, NULL_KIND, OTHER_KIND, PAYS, SELLS, ScanPlan
+from mlm_audit.scan.hashindex import HashIndex
 from mlm_audit.scan.ids import id_hash
 from mlm_audit.scan.partials import Samples
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS
@@ -36,17 +37,18 @@ def _month(ts: pl.Series) -> npt.NDArray[np.int32]:
 
 
 def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> pl.DataFrame:
-    """Kept orders of one batch with ``buyer_idx, seller_idx, kcode, mk, net, ext, jd``."""
+    """The orders of one batch with ``buyer_idx, seller_idx, kcode, mk, net, ext, jd`` and
+    ``neg`` (a negative order other than a return: excluded from every fact)."""
     buyer = dim.index.lookup(batch["buyer_id"])
     seller = dim.index.lookup(batch["seller_id"])
     b = batch.with_columns(pl.Series("buyer_idx", buyer), pl.Series("seller_idx", seller))
     neg = ((pl.col("amount") < 0) & (pl.col("kind").ne_missing("return")))
     samples.add(("orders", "negative_amount", "amount"), b.filter(neg))
-    b = b.filter(~neg)
     sid = pl.col("seller_id")
     unknown = ((pl.col("seller_idx") < 0) & sid.is_not_null()
                & ~sid.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS))
-    samples.add(("orders", "unknown_agent", "seller_id"), b.filter(unknown))
+    samples.add(("orders", "unknown_agent", "seller_id"), b.filter(unknown & ~neg))
+    b = b.with_columns(neg.alias("neg"))
 
     bi = b["buyer_idx"].to_numpy()
     t = b["ordered_at"].cast(pl.Datetime("us")).cast(pl.Int64)
@@ -64,7 +66,7 @@ def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> p
     return pl.DataFrame({
         "order_id": b["order_id"], "buyer_idx": b["buyer_idx"], "seller_idx": b["seller_idx"],
         "kcode": _codes(b["kind"], ORDER_CODE), "mk": _month(b["ordered_at"]),
-        "net": net.cast(pl.Int64), "ext": ext, "jd": jd.astype(np.int16),
+        "net": net.cast(pl.Int64), "ext": ext, "jd": jd.astype(np.int16), "neg": b["neg"],
     })
 
 
@@ -81,7 +83,7 @@ def _part(idx: npt.NDArray[np.integer], rest: npt.NDArray[np.uint64], value: pl.
 
 
 def buys_part(o: pl.DataFrame) -> pl.DataFrame:
-    b = o.filter(pl.col("buyer_idx") >= 0)
+    b = o.filter((pl.col("buyer_idx") >= 0) & ~pl.col("neg"))
     rest = ((_u(b["mk"].to_numpy() + 1) << np.uint64(16)) | (_u(b["kcode"].to_numpy())
             << np.uint64(13)) | (_u(b["ext"].to_numpy()) << np.uint64(12))
             | _u(b["jd"].to_numpy() + 1))
@@ -89,45 +91,23 @@ def buys_part(o: pl.DataFrame) -> pl.DataFrame:
 
 
 def sells_part(o: pl.DataFrame) -> pl.DataFrame:
+    o = o.filter(~pl.col("neg"))
     rest = ((_u(o["mk"].to_numpy() + 1) << np.uint64(4)) | (_u(o["kcode"].to_numpy())
             << np.uint64(1)) | _u(o["ext"].to_numpy()))
     return _part(o["seller_idx"].to_numpy(), rest, o["net"], "net")
 
 
-def order_records(o: pl.DataFrame, wanted: npt.NDArray[np.uint64]) -> pl.DataFrame:
-    """The orders some payout names as its source, in the compact form the join needs."""
-    h = id_hash(o["order_id"])
-    pos = np.minimum(np.searchsorted(wanted, h), wanted.size - 1)
-    hit = pl.Series(wanted[pos] == h)
-    return o.select("buyer_idx", "seller_idx", "kcode", "ext", "jd").with_columns(
-        pl.Series("h", h)).filter(hit)
+def order_records(o: pl.DataFrame) -> pl.DataFrame:
+    """Every order row in the compact form the payout join needs, keyed by ``h``, the hash
+    of its id (``neg``: excluded as a negative order, kept so repeated ids are seen)."""
+    return o.select("buyer_idx", "seller_idx", "kcode", "ext", "jd", "neg").with_columns(
+        pl.Series("h", id_hash(o["order_id"])))
 
 
-class SourceOrders:
-    """Order records sorted by the hash of their id, looked up by binary search."""
-
-    def __init__(self, records: list[pl.DataFrame]) -> None:
-        df = pl.concat(records) if records else pl.DataFrame(
-            schema={"buyer_idx": pl.Int32, "seller_idx": pl.Int32, "kcode": pl.Int8,
-                    "ext": pl.Boolean, "jd": pl.Int16, "h": pl.UInt64})
-        df = df.sort("h", maintain_order=True)
-        self.h = df["h"].to_numpy()
-        self.cols = {c: df[c].to_numpy() for c in ("buyer_idx", "seller_idx", "kcode", "ext",
-                                                   "jd")}
-
-    def find(self, ids: pl.Series) -> tuple[npt.NDArray[np.bool_], dict[str, np.ndarray]]:
-        n = ids.len()
-        if self.h.size == 0:
-            return np.zeros(n, bool), {}
-        h = id_hash(ids)
-        pos = np.minimum(np.searchsorted(self.h, h), self.h.size - 1)
-        found = (self.h[pos] == h) & ids.is_not_null().to_numpy()
-        return found, {c: v[pos] for c, v in self.cols.items()}
-
-
-def payouts(batch: pl.DataFrame, dim: Dim, source: SourceOrders, samples: Samples
-            ) -> pl.DataFrame:
-    """One batch of kept payouts with the derived columns of docs/scans.md."""
+def payouts(batch: pl.DataFrame, dim: Dim, samples: Samples) -> pl.DataFrame:
+    """One batch of kept payouts with what needs no order: ``recipient_idx, source_idx,
+    kcode, mk, g0`` (gen(recipient, source agent)), ``dsrc``, ``cross``, ``soh`` (hash of
+    ``source_order_id``) and ``linked`` (it names one)."""
     rec = dim.index.lookup(batch["recipient_id"])
     src = dim.index.lookup(batch["source_agent_id"])
     b = batch.with_columns(pl.Series("recipient_idx", rec), pl.Series("source_idx", src))
@@ -136,15 +116,43 @@ def payouts(batch: pl.DataFrame, dim: Dim, source: SourceOrders, samples: Sample
                 b.filter(pl.col("recipient_idx") < 0))
     samples.add(("payouts", "unknown_agent", "source_agent_id"),
                 b.filter(pl.col("source_agent_id").is_not_null() & (pl.col("source_idx") < 0)))
-    found, o = source.find(b["source_order_id"])
-    none = np.full(b.height, -1)
-    ob = np.where(found, o["buyer_idx"], -1) if o else none
-    os_ = np.where(found, o["seller_idx"], -1) if o else none
-    ok = np.where(found, o["kcode"], -1) if o else none
-    oe = np.where(found, o["ext"].astype(np.int8), -1) if o else none
-    oj = np.where(found, o["jd"], -1) if o else none
     g0 = dim.gen(rec, src)
-    gen = g0.copy()
+    cross = (rec >= 0) & (src >= 0) & (rec != src) & (g0 < 0)
+    so = b["source_order_id"]
+    b = b.with_columns(
+        pl.Series("kcode", _codes(b["kind"], PAYOUT_CODE)), pl.Series("mk", _month(b["paid_at"])),
+        pl.Series("g0", g0), pl.Series("dsrc", (src >= 0) & (src != rec)),
+        pl.Series("cross", cross), pl.Series("soh", id_hash(so)),
+        so.is_not_null().alias("linked"))
+    samples.add(("payouts", "cross_line_payout", "source_agent_id"), b.filter(pl.col("cross")))
+    return b
+
+
+PAYOUT_RECORD = ("recipient_idx", "source_idx", "amount", "kcode", "mk", "g0", "dsrc", "cross",
+                 "soh", "linked")
+
+
+def attribute(p: pl.DataFrame, dim: Dim, orders: tuple[pl.DataFrame, HashIndex] | None
+              ) -> pl.DataFrame:
+    """Payout records joined to the order records of their source orders (``orders``: the
+    kept order records of the same partition and a hash table of their ids, or None):
+    ``gen``, ``src_kind``, ``src_ext``, ``sjd`` (docs/scans.md)."""
+    rec = p["recipient_idx"].to_numpy()
+    src = p["source_idx"].to_numpy()
+    none = np.full(p.height, -1, dtype=np.int64)
+    ob, os_, ok, oe, oj = none, none, none, none, none
+    if orders is not None and orders[0].height and p.height:
+        o, table = orders
+        pos = table.find(p["soh"].to_numpy())
+        found = (pos >= 0) & p["linked"].to_numpy()
+        at = np.where(found, pos, 0)
+
+        def col(c: str) -> npt.NDArray[np.int64]:
+            return np.where(found, o[c].to_numpy()[at].astype(np.int64), -1)
+
+        ob, os_, ok, oe, oj = (col("buyer_idx"), col("seller_idx"), col("kcode"), col("ext"),
+                               col("jd"))
+    gen = p["g0"].to_numpy().copy()
     infer = np.flatnonzero((src < 0) & ((os_ >= 0) | (ob >= 0)))
     if infer.size:
         g_sel = dim.gen(rec[infer], os_[infer].astype(np.int32))
@@ -153,14 +161,9 @@ def payouts(batch: pl.DataFrame, dim: Dim, source: SourceOrders, samples: Sample
     gen = np.minimum(gen, (1 << 20) - 2)  # the packed key holds 20 bits of generations
     buyer_ok = (ob >= 0) & (ob != rec) & ((src < 0) | (src == ob))
     sjd = np.where(buyer_ok & (oe == 0) & (ok != RETURN) & (ok != NULL_KIND), oj, -1)
-    cross = (rec >= 0) & (src >= 0) & (rec != src) & (g0 < 0)
-    b = b.with_columns(
-        pl.Series("kcode", _codes(b["kind"], PAYOUT_CODE)), pl.Series("mk", _month(b["paid_at"])),
-        pl.Series("gen", gen), pl.Series("src_kind", ok.astype(np.int8)),
-        pl.Series("src_ext", oe.astype(np.int8)), pl.Series("sjd", sjd.astype(np.int16)),
-        pl.Series("dsrc", (src >= 0) & (src != rec)), pl.Series("cross", cross))
-    samples.add(("payouts", "cross_line_payout", "source_agent_id"), b.filter(pl.col("cross")))
-    return b
+    return p.with_columns(
+        pl.Series("gen", gen.astype(np.int32)), pl.Series("src_kind", ok.astype(np.int8)),
+        pl.Series("src_ext", oe.astype(np.int8)), pl.Series("sjd", sjd.astype(np.int16)))
 
 
 def pays_part(p: pl.DataFrame) -> pl.DataFrame:

@@ -1,8 +1,9 @@
 """Agent id -> dense index, built once and used for every batch of every scan.
 
-Ids are hashed to 64 bits and looked up in the sorted hashes (``searchsorted``: no hash
-table rebuilt per batch); every hit is checked against the id itself, so a lookup is exact.
-Should two agent ids share a hash, lookups fall back to an exact join.
+Ids are hashed to 64 bits and looked up in a hash table built once
+(:class:`mlm_audit.scan.hashindex.HashIndex`: no table rebuilt per batch); every hit is
+checked against the id itself, so a lookup is exact. Should two agent ids share a hash,
+lookups fall back to an exact join.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+
+from mlm_audit.scan.hashindex import HashIndex
 
 SEED = 0x5EED
 
@@ -22,9 +25,8 @@ class AgentIndex:
     def __init__(self, agent_ids: pl.Series) -> None:
         self.ids = agent_ids.cast(pl.String).rechunk()
         h = id_hash(self.ids)
-        self.perm = np.argsort(h, kind="stable").astype(np.int32)
-        self.sorted = h[self.perm]
-        self.exact = bool(self.sorted.size > 1 and (np.diff(self.sorted) == 0).any())
+        self.table = HashIndex(h)
+        self.exact = bool(h.size > 1 and np.unique(h).size < h.size)
 
     def lookup(self, values: pl.Series) -> npt.NDArray[np.int32]:
         """Dense index of each value, -1 where null or not an agent."""
@@ -34,11 +36,9 @@ class AgentIndex:
         vals = values.cast(pl.String)
         if self.exact:
             return self._join(vals)
-        h = id_hash(vals)
-        pos = np.searchsorted(self.sorted, h)
-        pos = np.minimum(pos, self.sorted.size - 1)
-        cand = self.perm[pos]
-        hit = self.sorted[pos] == h
+        pos = self.table.find(id_hash(vals))
+        hit = pos >= 0
+        cand = np.where(hit, pos, 0)
         same = (self.ids.gather(pl.Series(cand)) == vals).fill_null(False).to_numpy()
         return np.where(hit & same, cand, -1).astype(np.int32)
 
