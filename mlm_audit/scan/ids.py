@@ -2,8 +2,9 @@
 
 Ids are hashed to 64 bits and looked up in a hash table built once
 (:class:`mlm_audit.scan.hashindex.HashIndex`: no table rebuilt per batch); every hit is
-checked against the id itself, so a lookup is exact. Should two agent ids share a hash,
-lookups fall back to an exact join.
+confirmed by a second, independent 64-bit hash of the id, so a wrong match needs two
+simultaneous 64-bit collisions (about 1 in 10^19 per lookup against a billion agents).
+Should two agent ids share the first hash, lookups fall back to an exact join.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 from mlm_audit.scan.hashindex import HashIndex
 
 SEED = 0x5EED
+CHECK_SEED = 0xC0FFEE
 
 
 def id_hash(s: pl.Series) -> npt.NDArray[np.uint64]:
@@ -26,6 +28,7 @@ class AgentIndex:
         self.ids = agent_ids.cast(pl.String).rechunk()
         h = id_hash(self.ids)
         self.table = HashIndex(h)
+        self.check = self.ids.hash(CHECK_SEED).to_numpy()
         self.exact = bool(h.size > 1 and np.unique(h).size < h.size)
 
     def lookup(self, values: pl.Series) -> npt.NDArray[np.int32]:
@@ -39,8 +42,8 @@ class AgentIndex:
         pos = self.table.find(id_hash(vals))
         hit = pos >= 0
         cand = np.where(hit, pos, 0)
-        same = (self.ids.gather(pl.Series(cand)) == vals).fill_null(False).to_numpy()
-        return np.where(hit & same, cand, -1).astype(np.int32)
+        same = self.check[cand] == vals.hash(CHECK_SEED).to_numpy()
+        return np.where(hit & same & vals.is_not_null().to_numpy(), cand, -1).astype(np.int32)
 
     def _join(self, vals: pl.Series) -> npt.NDArray[np.int32]:
         table = pl.DataFrame({"v": self.ids, "i": pl.int_range(0, self.ids.len(), eager=True,

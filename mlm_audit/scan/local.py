@@ -126,7 +126,8 @@ def _payouts(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64
 
 
 def _orders(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64) -> _OrderPass:
-    out = _OrderPass(Spill("h", bits), Groups("net"), Groups("net"), Samples(), 0)
+    out = _OrderPass(Spill("h", bits), Groups("net", ("k",)), Groups("net", ("k",)), Samples(),
+                     0)
     seen: set[str] = set()
     for batch in batches(None):
         if dups.size:
