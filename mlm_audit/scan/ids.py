@@ -29,7 +29,8 @@ class AgentIndex:
         h = id_hash(self.ids)
         self.table = HashIndex(h)
         self.check = self.ids.hash(CHECK_SEED).to_numpy()
-        self.exact = bool(h.size > 1 and np.unique(h).size < h.size)
+        hs = np.sort(h)
+        self.exact = bool((hs[1:] == hs[:-1]).any())
 
     def lookup(self, values: pl.Series) -> npt.NDArray[np.int32]:
         """Dense index of each value, -1 where null or not an agent."""
