@@ -21,9 +21,11 @@ from mlm_audit.model import DataIssue, InputInfo
 from mlm_audit.network import Network
 from mlm_audit.scan.facts import Facts, ScanPlan
 from mlm_audit.scan.local import Batches, frame_batches, scan
+from mlm_audit.scan.spill import partition_bits
 
 Step = Callable[[str], None]
 BATCH_ROWS = 1_000_000  # engineering default: rows per batch of a scan
+BYTES_PER_ROW = 24  # engineering default: a low guess, so partitions err on the small side
 
 
 @dataclass
@@ -77,7 +79,11 @@ def prepare_local(files: dict[str, Path], mapping: Path | None, maps: tuple[str,
     payouts = local_source("payouts", files.get("payouts"), m)
     sources = {"agents": info.path, "orders": orders.path, "payouts": payouts.path}
 
+    size = max((files[t].stat().st_size for t in ("orders", "payouts") if t in files),
+               default=0)
+    bits = partition_bits(size // BYTES_PER_ROW)
+
     def scan_with(net: Network, p: ScanPlan) -> Facts:
-        return scan(orders.batches, payouts.batches, net.dim, p, step)
+        return scan(orders.batches, payouts.batches, net.dim, p, step, bits)
 
     return build(agents, info, agent_issues, orders, payouts, plan, scan_with, sources)

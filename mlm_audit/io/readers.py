@@ -113,10 +113,15 @@ def _drop_blank_rows(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     cols = [c for c in df.columns if c != ROW]
     if not cols or df.height == 0:
         return df, 0
-    blank = pl.all_horizontal(
-        [(pl.col(c).is_null() | (pl.col(c) == "")) if df.schema[c] == pl.String
-         else pl.col(c).is_null() for c in cols])
-    mask = df.select(blank.alias("b"))["b"]
+    def empty(c: str) -> pl.Expr:
+        return (pl.col(c).is_null() | (pl.col(c) == "")) if df.schema[c] == pl.String \
+            else pl.col(c).is_null()
+
+    # a blank row is empty in its first column too: test the rest only where that holds
+    first = df.select(empty(cols[0]).alias("b"))["b"]
+    if not first.any():
+        return df, 0
+    mask = df.select(pl.all_horizontal([empty(c) for c in cols]).alias("b"))["b"]
     n = int(mask.sum())
     return (df.filter(~mask), n) if n else (df, 0)
 

@@ -92,32 +92,74 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
     by (``idx``, ``pk``).
     """
     def build() -> pl.DataFrame:
-        def amt(cond: pl.Expr) -> pl.Expr:
-            return pl.when(cond).then(pl.col("net")).otherwise(0).sum()
-
-        def cnt(cond: pl.Expr) -> pl.Expr:
-            return pl.when(cond).then(pl.col("n")).otherwise(0).sum()
-
-        kind, ext = pl.col("kind"), pl.col("ext")
-        dated = pl.col("pk") >= 0
-        buyer = (net.buys.lazy().with_columns(month_period(window)).filter(dated)
-                 .group_by("idx", "pk").agg(
-                     amt(kind.is_in(PURCHASE_CODES)).alias("purchased"),
-                     amt(kind == KIND_CODE["self_purchase"]).alias("self_use"),
-                     amt(kind == KIND_CODE["stock_up"]).alias("stock_up"),
-                     amt(~ext & (kind != KIND_CODE["stock_up"])).alias("int_direct"),
-                     cnt(~ext).alias("buys")))
-        sells = (pl.col("idx") >= 0) & (kind != KIND_CODE["return"]) & (kind != NULL_KIND)
-        seller = (net.sells.lazy().with_columns(month_period(window))
-                  .filter(dated & (sells | ext))
-                  .group_by("idx", "pk").agg(
-                      amt(sells).alias("resold"), amt(ext).alias("ext"),
-                      cnt(ext).alias("ext_orders")))
-        both = buyer.join(seller, on=["idx", "pk"], how="full", coalesce=True)
-        return (both.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in FLOW_COLS)
-                .select("idx", "pk", *FLOW_COLS).sort("idx", "pk").collect())
+        # buys and sells come sorted by (idx, mk), so (idx, pk) keys arrive in order:
+        # every column is a segment sum (np.add.reduceat), no hash group-by or join
+        b, s = net.buys, net.sells
+        bk, bkeep = _flow_keys(b, window)
+        sk, skeep = _flow_keys(s, window)
+        kind, ext, net_ = b["kind"].to_numpy(), b["ext"].to_numpy(), b["net"].to_numpy()
+        buyer = _segments(bk, bkeep, {
+            "purchased": net_ * np.isin(kind, PURCHASE_CODES),
+            "self_use": net_ * (kind == KIND_CODE["self_purchase"]),
+            "stock_up": net_ * (kind == KIND_CODE["stock_up"]),
+            "int_direct": net_ * (~ext & (kind != KIND_CODE["stock_up"])),
+            "buys": b["n"].to_numpy() * ~ext,
+        })
+        kind, ext, net_ = s["kind"].to_numpy(), s["ext"].to_numpy(), s["net"].to_numpy()
+        sells = ((s["idx"].to_numpy() >= 0) & (kind != KIND_CODE["return"])
+                 & (kind != NULL_KIND))
+        seller = _segments(sk, skeep & (sells | ext), {
+            "resold": net_ * sells, "ext": net_ * ext, "ext_orders": s["n"].to_numpy() * ext,
+        })
+        keys = _sorted_union(buyer[0], seller[0])
+        cols: dict[str, npt.NDArray[np.int64]] = {}
+        for got, sums in (buyer, seller):
+            at = np.searchsorted(keys, got)
+            for c, v in sums.items():
+                cols[c] = np.zeros(keys.size, np.int64)
+                cols[c][at] = v
+        return pl.DataFrame({
+            "idx": ((keys >> _PK_BITS) - 1).astype(np.int32),
+            "pk": (keys & ((1 << _PK_BITS) - 1)).astype(np.int32),
+            **{c: cols[c] for c in FLOW_COLS},
+        })
 
     return cached(net, ("flows", window), build)
+
+
+_PK_BITS = 24  # period keys stay below 2**24 (year 9999 in months is 120000)
+
+
+def _flow_keys(df: pl.DataFrame, window: Window
+               ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Per fact row: the (agent, period) key, and whether the row has a period."""
+    pk = df.select(month_period(window))["pk"].to_numpy().astype(np.int64)
+    keys = ((df["idx"].to_numpy().astype(np.int64) + 1) << _PK_BITS) | np.maximum(pk, 0)
+    return keys, pk >= 0
+
+
+def _sorted_union(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+                  ) -> npt.NDArray[np.int64]:
+    """Distinct values of two arrays, sorted (np.union1d hashes, far slower at this size)."""
+    both = np.sort(np.concatenate((a, b)))
+    if both.size == 0:
+        return both
+    return both[np.concatenate(([True], both[1:] != both[:-1]))]
+
+
+def _segments(keys: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_],
+              cols: dict[str, npt.NDArray[np.int64]]
+              ) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.int64]]]:
+    """Sums of ``cols`` over runs of equal ``keys`` (sorted), rows where ``keep`` holds."""
+    keys = keys[keep]
+    vals = {c: v[keep].astype(np.int64) for c, v in cols.items()}
+    if keys.size == 0:
+        return keys, vals
+    if (keys[1:] < keys[:-1]).any():  # fact tables come sorted; anything else is sorted here
+        order = np.argsort(keys, kind="stable")
+        keys, vals = keys[order], {c: v[order] for c, v in vals.items()}
+    start = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    return keys[start], {c: np.add.reduceat(v, start) for c, v in vals.items()}
 
 
 def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:

@@ -10,12 +10,14 @@ import polars as pl
 
 from mlm_audit.scan.dim import LO, Dim
 from mlm_audit.scan.facts import BUYS, NULL_KIND, OTHER_KIND, PAYS, SELLS, ScanPlan
+from mlm_audit.scan.hashindex import HashIndex
 from mlm_audit.scan.ids import id_hash
 from mlm_audit.scan.partials import Samples
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS
 
 DAY_US = 86_400 * 1_000_000
 MAX_DAYS = 4000  # engineering bound on entry windows (the packed key holds 12 bits of days)
+IDX_SHIFT = 33  # buys and sells pack (mk, kind, ext, jd) in 33 bits below the agent
 RETURN = ORDER_KINDS.index("return")
 ORDER_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
 PAYOUT_CODE = {k: i for i, k in enumerate(PAYOUT_KINDS)}
@@ -36,17 +38,18 @@ def _month(ts: pl.Series) -> npt.NDArray[np.int32]:
 
 
 def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> pl.DataFrame:
-    """Kept orders of one batch with ``buyer_idx, seller_idx, kcode, mk, net, ext, jd``."""
+    """The orders of one batch with ``buyer_idx, seller_idx, kcode, mk, net, ext, jd`` and
+    ``neg`` (a negative order other than a return: excluded from every fact)."""
     buyer = dim.index.lookup(batch["buyer_id"])
     seller = dim.index.lookup(batch["seller_id"])
     b = batch.with_columns(pl.Series("buyer_idx", buyer), pl.Series("seller_idx", seller))
     neg = ((pl.col("amount") < 0) & (pl.col("kind").ne_missing("return")))
     samples.add(("orders", "negative_amount", "amount"), b.filter(neg))
-    b = b.filter(~neg)
     sid = pl.col("seller_id")
     unknown = ((pl.col("seller_idx") < 0) & sid.is_not_null()
                & ~sid.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS))
-    samples.add(("orders", "unknown_agent", "seller_id"), b.filter(unknown))
+    samples.add(("orders", "unknown_agent", "seller_id"), b.filter(unknown & ~neg))
+    b = b.with_columns(neg.alias("neg"))
 
     bi = b["buyer_idx"].to_numpy()
     t = b["ordered_at"].cast(pl.Datetime("us")).cast(pl.Int64)
@@ -64,7 +67,7 @@ def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> p
     return pl.DataFrame({
         "order_id": b["order_id"], "buyer_idx": b["buyer_idx"], "seller_idx": b["seller_idx"],
         "kcode": _codes(b["kind"], ORDER_CODE), "mk": _month(b["ordered_at"]),
-        "net": net.cast(pl.Int64), "ext": ext, "jd": jd.astype(np.int16),
+        "net": net.cast(pl.Int64), "ext": ext, "jd": jd.astype(np.int16), "neg": b["neg"],
     })
 
 
@@ -73,61 +76,45 @@ def _u(a: npt.NDArray[np.integer] | npt.NDArray[np.bool_]) -> npt.NDArray[np.uin
 
 
 def _part(idx: npt.NDArray[np.integer], rest: npt.NDArray[np.uint64], value: pl.Series,
-          name: str) -> pl.DataFrame:
-    return (pl.DataFrame({"idx": pl.Series(idx, dtype=pl.Int32), "rest": rest,
-                          name: value.cast(pl.Int64)})
-            .lazy().group_by("idx", "rest").agg(pl.col(name).sum(), pl.len().alias("n"))
+          name: str, fold: bool) -> pl.DataFrame:
+    """Partial sums per group. With ``fold`` the agent goes into the top bits of the key
+    (``k``): one integer column groups and sorts faster than two."""
+    keys: dict[str, pl.Series | npt.NDArray[np.uint64]]
+    if fold:
+        keys = {"k": (_u(np.asarray(idx) + 1) << np.uint64(IDX_SHIFT)) | rest}
+    else:
+        keys = {"idx": pl.Series(idx, dtype=pl.Int32), "rest": rest}
+    return (pl.DataFrame({**keys, name: value.cast(pl.Int64)})
+            .lazy().group_by(list(keys)).agg(pl.col(name).sum(), pl.len().alias("n"))
             .with_columns(pl.col("n").cast(pl.Int64)).collect(engine="streaming"))
 
 
 def buys_part(o: pl.DataFrame) -> pl.DataFrame:
-    b = o.filter(pl.col("buyer_idx") >= 0)
+    b = o.filter((pl.col("buyer_idx") >= 0) & ~pl.col("neg"))
     rest = ((_u(b["mk"].to_numpy() + 1) << np.uint64(16)) | (_u(b["kcode"].to_numpy())
             << np.uint64(13)) | (_u(b["ext"].to_numpy()) << np.uint64(12))
             | _u(b["jd"].to_numpy() + 1))
-    return _part(b["buyer_idx"].to_numpy(), rest, b["net"], "net")
+    return _part(b["buyer_idx"].to_numpy(), rest, b["net"], "net", True)
 
 
 def sells_part(o: pl.DataFrame) -> pl.DataFrame:
+    o = o.filter(~pl.col("neg"))
     rest = ((_u(o["mk"].to_numpy() + 1) << np.uint64(4)) | (_u(o["kcode"].to_numpy())
             << np.uint64(1)) | _u(o["ext"].to_numpy()))
-    return _part(o["seller_idx"].to_numpy(), rest, o["net"], "net")
+    return _part(o["seller_idx"].to_numpy(), rest, o["net"], "net", True)
 
 
-def order_records(o: pl.DataFrame, wanted: npt.NDArray[np.uint64]) -> pl.DataFrame:
-    """The orders some payout names as its source, in the compact form the join needs."""
-    h = id_hash(o["order_id"])
-    pos = np.minimum(np.searchsorted(wanted, h), wanted.size - 1)
-    hit = pl.Series(wanted[pos] == h)
-    return o.select("buyer_idx", "seller_idx", "kcode", "ext", "jd").with_columns(
-        pl.Series("h", h)).filter(hit)
+def order_records(o: pl.DataFrame) -> pl.DataFrame:
+    """Every order row in the compact form the payout join needs, keyed by ``h``, the hash
+    of its id (``neg``: excluded as a negative order, kept so repeated ids are seen)."""
+    return o.select("buyer_idx", "seller_idx", "kcode", "ext", "jd", "neg").with_columns(
+        pl.Series("h", id_hash(o["order_id"])))
 
 
-class SourceOrders:
-    """Order records sorted by the hash of their id, looked up by binary search."""
-
-    def __init__(self, records: list[pl.DataFrame]) -> None:
-        df = pl.concat(records) if records else pl.DataFrame(
-            schema={"buyer_idx": pl.Int32, "seller_idx": pl.Int32, "kcode": pl.Int8,
-                    "ext": pl.Boolean, "jd": pl.Int16, "h": pl.UInt64})
-        df = df.sort("h", maintain_order=True)
-        self.h = df["h"].to_numpy()
-        self.cols = {c: df[c].to_numpy() for c in ("buyer_idx", "seller_idx", "kcode", "ext",
-                                                   "jd")}
-
-    def find(self, ids: pl.Series) -> tuple[npt.NDArray[np.bool_], dict[str, np.ndarray]]:
-        n = ids.len()
-        if self.h.size == 0:
-            return np.zeros(n, bool), {}
-        h = id_hash(ids)
-        pos = np.minimum(np.searchsorted(self.h, h), self.h.size - 1)
-        found = (self.h[pos] == h) & ids.is_not_null().to_numpy()
-        return found, {c: v[pos] for c, v in self.cols.items()}
-
-
-def payouts(batch: pl.DataFrame, dim: Dim, source: SourceOrders, samples: Samples
-            ) -> pl.DataFrame:
-    """One batch of kept payouts with the derived columns of docs/scans.md."""
+def payouts(batch: pl.DataFrame, dim: Dim, samples: Samples) -> pl.DataFrame:
+    """One batch of kept payouts with what needs no order: ``recipient_idx, source_idx,
+    kcode, mk, g0`` (gen(recipient, source agent)), ``dsrc``, ``cross``, ``soh`` (hash of
+    ``source_order_id``) and ``linked`` (it names one)."""
     rec = dim.index.lookup(batch["recipient_id"])
     src = dim.index.lookup(batch["source_agent_id"])
     b = batch.with_columns(pl.Series("recipient_idx", rec), pl.Series("source_idx", src))
@@ -136,15 +123,43 @@ def payouts(batch: pl.DataFrame, dim: Dim, source: SourceOrders, samples: Sample
                 b.filter(pl.col("recipient_idx") < 0))
     samples.add(("payouts", "unknown_agent", "source_agent_id"),
                 b.filter(pl.col("source_agent_id").is_not_null() & (pl.col("source_idx") < 0)))
-    found, o = source.find(b["source_order_id"])
-    none = np.full(b.height, -1)
-    ob = np.where(found, o["buyer_idx"], -1) if o else none
-    os_ = np.where(found, o["seller_idx"], -1) if o else none
-    ok = np.where(found, o["kcode"], -1) if o else none
-    oe = np.where(found, o["ext"].astype(np.int8), -1) if o else none
-    oj = np.where(found, o["jd"], -1) if o else none
     g0 = dim.gen(rec, src)
-    gen = g0.copy()
+    cross = (rec >= 0) & (src >= 0) & (rec != src) & (g0 < 0)
+    so = b["source_order_id"]
+    b = b.with_columns(
+        pl.Series("kcode", _codes(b["kind"], PAYOUT_CODE)), pl.Series("mk", _month(b["paid_at"])),
+        pl.Series("g0", g0), pl.Series("dsrc", (src >= 0) & (src != rec)),
+        pl.Series("cross", cross), pl.Series("soh", id_hash(so)),
+        so.is_not_null().alias("linked"))
+    samples.add(("payouts", "cross_line_payout", "source_agent_id"), b.filter(pl.col("cross")))
+    return b
+
+
+PAYOUT_RECORD = ("recipient_idx", "source_idx", "amount", "kcode", "mk", "g0", "dsrc", "cross",
+                 "soh", "linked")
+
+
+def attribute(p: pl.DataFrame, dim: Dim, orders: tuple[pl.DataFrame, HashIndex] | None
+              ) -> pl.DataFrame:
+    """Payout records joined to the order records of their source orders (``orders``: the
+    kept order records of the same partition and a hash table of their ids, or None):
+    ``gen``, ``src_kind``, ``src_ext``, ``sjd`` (docs/scans.md)."""
+    rec = p["recipient_idx"].to_numpy()
+    src = p["source_idx"].to_numpy()
+    none = np.full(p.height, -1, dtype=np.int64)
+    ob, os_, ok, oe, oj = none, none, none, none, none
+    if orders is not None and orders[0].height and p.height:
+        o, table = orders
+        pos = table.find(p["soh"].to_numpy())
+        found = (pos >= 0) & p["linked"].to_numpy()
+        at = np.where(found, pos, 0)
+
+        def col(c: str) -> npt.NDArray[np.int64]:
+            return np.where(found, o[c].to_numpy()[at].astype(np.int64), -1)
+
+        ob, os_, ok, oe, oj = (col("buyer_idx"), col("seller_idx"), col("kcode"), col("ext"),
+                               col("jd"))
+    gen = p["g0"].to_numpy().copy()
     infer = np.flatnonzero((src < 0) & ((os_ >= 0) | (ob >= 0)))
     if infer.size:
         g_sel = dim.gen(rec[infer], os_[infer].astype(np.int32))
@@ -153,14 +168,9 @@ def payouts(batch: pl.DataFrame, dim: Dim, source: SourceOrders, samples: Sample
     gen = np.minimum(gen, (1 << 20) - 2)  # the packed key holds 20 bits of generations
     buyer_ok = (ob >= 0) & (ob != rec) & ((src < 0) | (src == ob))
     sjd = np.where(buyer_ok & (oe == 0) & (ok != RETURN) & (ok != NULL_KIND), oj, -1)
-    cross = (rec >= 0) & (src >= 0) & (rec != src) & (g0 < 0)
-    b = b.with_columns(
-        pl.Series("kcode", _codes(b["kind"], PAYOUT_CODE)), pl.Series("mk", _month(b["paid_at"])),
-        pl.Series("gen", gen), pl.Series("src_kind", ok.astype(np.int8)),
-        pl.Series("src_ext", oe.astype(np.int8)), pl.Series("sjd", sjd.astype(np.int16)),
-        pl.Series("dsrc", (src >= 0) & (src != rec)), pl.Series("cross", cross))
-    samples.add(("payouts", "cross_line_payout", "source_agent_id"), b.filter(pl.col("cross")))
-    return b
+    return p.with_columns(
+        pl.Series("gen", gen.astype(np.int32)), pl.Series("src_kind", ok.astype(np.int8)),
+        pl.Series("src_ext", oe.astype(np.int8)), pl.Series("sjd", sjd.astype(np.int16)))
 
 
 def pays_part(p: pl.DataFrame) -> pl.DataFrame:
@@ -171,7 +181,7 @@ def pays_part(p: pl.DataFrame) -> pl.DataFrame:
             | (_u(p["src_ext"].to_numpy() + 1) << np.uint64(15))
             | (_u(p["sjd"].to_numpy() + 1) << np.uint64(2))
             | (_u(p["dsrc"].to_numpy()) << np.uint64(1)) | _u(p["cross"].to_numpy()))
-    return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount")
+    return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount", False)
 
 
 def _field(rest: npt.NDArray[np.uint64], shift: int, bits: int) -> npt.NDArray[np.int64]:
@@ -180,19 +190,28 @@ def _field(rest: npt.NDArray[np.uint64], shift: int, bits: int) -> npt.NDArray[n
 
 def _finish(g: pl.DataFrame, cols: dict[str, npt.NDArray[np.int64]], schema: dict[str, pl.DataType],
             value: str) -> pl.DataFrame:
-    df = pl.DataFrame({"idx": g["idx"], **cols, value: g[value], "n": g["n"]})
-    df = df.select([pl.col(c).cast(t) for c, t in schema.items()])
-    return df.sort([c for c in schema if c not in (value, "n")])
+    """Unpacked columns in contract order and types. ``g`` comes sorted by its packed keys,
+    whose bit order is the order of the contract's key columns: no sort is needed here."""
+    idx = g["idx"] if "idx" in g.columns else pl.Series(
+        (g["k"].to_numpy() >> np.uint64(IDX_SHIFT)).astype(np.int64) - 1)
+    df = pl.DataFrame({"idx": idx, **cols, value: g[value], "n": g["n"]})
+    return df.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def _rest(g: pl.DataFrame) -> npt.NDArray[np.uint64]:
+    if "rest" in g.columns:
+        return g["rest"].to_numpy()
+    return g["k"].to_numpy() & np.uint64((1 << IDX_SHIFT) - 1)
 
 
 def unpack_buys(g: pl.DataFrame) -> pl.DataFrame:
-    r = g["rest"].to_numpy()
+    r = _rest(g)
     return _finish(g, {"mk": _field(r, 16, 17) - 1, "kind": _field(r, 13, 3),
                        "ext": _field(r, 12, 1), "jd": _field(r, 0, 12) - 1}, BUYS, "net")
 
 
 def unpack_sells(g: pl.DataFrame) -> pl.DataFrame:
-    r = g["rest"].to_numpy()
+    r = _rest(g)
     return _finish(g, {"mk": _field(r, 4, 17) - 1, "kind": _field(r, 1, 3),
                        "ext": _field(r, 0, 1)}, SELLS, "net")
 

@@ -1,8 +1,10 @@
 """Agent id -> dense index, built once and used for every batch of every scan.
 
-Ids are hashed to 64 bits and looked up in the sorted hashes (``searchsorted``: no hash
-table rebuilt per batch); every hit is checked against the id itself, so a lookup is exact.
-Should two agent ids share a hash, lookups fall back to an exact join.
+Ids are hashed to 64 bits and looked up in a hash table built once
+(:class:`mlm_audit.scan.hashindex.HashIndex`: no table rebuilt per batch); every hit is
+confirmed by a second, independent 64-bit hash of the id, so a wrong match needs two
+simultaneous 64-bit collisions (about 1 in 10^19 per lookup against a billion agents).
+Should two agent ids share the first hash, lookups fall back to an exact join.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit.scan.hashindex import HashIndex
+
 SEED = 0x5EED
+CHECK_SEED = 0xC0FFEE
 
 
 def id_hash(s: pl.Series) -> npt.NDArray[np.uint64]:
@@ -22,9 +27,10 @@ class AgentIndex:
     def __init__(self, agent_ids: pl.Series) -> None:
         self.ids = agent_ids.cast(pl.String).rechunk()
         h = id_hash(self.ids)
-        self.perm = np.argsort(h, kind="stable").astype(np.int32)
-        self.sorted = h[self.perm]
-        self.exact = bool(self.sorted.size > 1 and (np.diff(self.sorted) == 0).any())
+        self.table = HashIndex(h)
+        self.check = self.ids.hash(CHECK_SEED).to_numpy()
+        hs = np.sort(h)
+        self.exact = bool((hs[1:] == hs[:-1]).any())
 
     def lookup(self, values: pl.Series) -> npt.NDArray[np.int32]:
         """Dense index of each value, -1 where null or not an agent."""
@@ -34,13 +40,11 @@ class AgentIndex:
         vals = values.cast(pl.String)
         if self.exact:
             return self._join(vals)
-        h = id_hash(vals)
-        pos = np.searchsorted(self.sorted, h)
-        pos = np.minimum(pos, self.sorted.size - 1)
-        cand = self.perm[pos]
-        hit = self.sorted[pos] == h
-        same = (self.ids.gather(pl.Series(cand)) == vals).fill_null(False).to_numpy()
-        return np.where(hit & same, cand, -1).astype(np.int32)
+        pos = self.table.find(id_hash(vals))
+        hit = pos >= 0
+        cand = np.where(hit, pos, 0)
+        same = self.check[cand] == vals.hash(CHECK_SEED).to_numpy()
+        return np.where(hit & same & vals.is_not_null().to_numpy(), cand, -1).astype(np.int32)
 
     def _join(self, vals: pl.Series) -> npt.NDArray[np.int32]:
         table = pl.DataFrame({"v": self.ids, "i": pl.int_range(0, self.ids.len(), eager=True,

@@ -1,22 +1,24 @@
 """The local scan engine: orders and payouts -> :class:`Facts` in bounded memory.
 
-Input comes as batches (a whole in-memory table is one batch; files stream). Three passes:
+Input comes as batches (a table in memory is one batch; files stream). Three passes:
 
-1. ids only: 64-bit hashes of order and payout ids find the repeated ones, and the hashes
-   of the orders payouts name as their source;
-2. orders: each batch is cleaned, its columns derived (:mod:`mlm_audit.scan.derive`) and
-   grouped into partial ``buys`` / ``sells``; the orders payouts name keep a compact record
-   (buyer, seller, kind, ext, jd) for the next pass;
-3. payouts: each batch is joined to those records by hash, attributed to a generation and
-   grouped into partial ``pays``.
+1. **payouts**: each batch is cleaned and derived as far as it can be without orders
+   (recipient, source agent, generation, cross-line, samples); a compact record of each
+   payout is spilled to disk, partitioned by the hash of its source order id;
+2. **orders**: each batch is cleaned, derived and grouped into partial ``buys`` and
+   ``sells``; a compact record of each order is spilled, partitioned by the hash of its id;
+3. **join**: partition by partition, the payout records meet the order records of the same
+   partition through a hash table, and are grouped into partial ``pays``.
 
-Partial groups are merged as they accumulate, so memory follows the number of agent-month
-groups, not the number of rows.
+Repeated ids are found from the spilled hashes after a pass; only then (dirty data) is the
+pass run again, keeping the first row of each id. Partial groups are merged as they grow, so
+memory follows the number of agent-month groups and one partition, not the number of rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -25,12 +27,15 @@ import polars as pl
 from mlm_audit.scan import derive
 from mlm_audit.scan.dim import Dim
 from mlm_audit.scan.facts import Facts, ScanPlan
+from mlm_audit.scan.hashindex import HashIndex
 from mlm_audit.scan.ids import id_hash
 from mlm_audit.scan.partials import Groups, Samples, TopRows
+from mlm_audit.scan.spill import Spill, partition_bits, repeated
 from mlm_audit.schema import ROW, empty
 
 Batches = Callable[[Sequence[str] | None], Iterator[pl.DataFrame]]
 U64 = npt.NDArray[np.uint64]
+NONE = np.zeros(0, np.uint64)
 
 
 def frame_batches(df: pl.DataFrame | None, table: str, rows: int = 0) -> Batches:
@@ -49,80 +54,109 @@ def frame_batches(df: pl.DataFrame | None, table: str, rows: int = 0) -> Batches
 
 
 def scan_frames(orders: pl.DataFrame | None, payouts: pl.DataFrame | None, dim: Dim,
-                plan: ScanPlan, batch_rows: int = 0) -> Facts:
+                plan: ScanPlan, batch_rows: int = 0, bits: int | None = None) -> Facts:
     """Scan tables held in memory."""
+    hint = max(orders.height if orders is not None else 0,
+               payouts.height if payouts is not None else 0)
     return scan(frame_batches(orders, "orders", batch_rows),
-                frame_batches(payouts, "payouts", batch_rows), dim, plan)
+                frame_batches(payouts, "payouts", batch_rows), dim, plan, None,
+                partition_bits(hint) if bits is None else bits)
+
+
+@dataclass
+class _PayoutPass:
+    records: Spill  # compact payouts by source order hash
+    unlinked: Spill  # payouts that name no source order
+    ids: Spill  # payout id hashes
+    samples: Samples
+    top: TopRows
+    kept: int
+
+
+@dataclass
+class _OrderPass:
+    records: Spill  # compact orders by id hash
+    buys: Groups
+    sells: Groups
+    samples: Samples
+    kept: int
 
 
 def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
-         step: Callable[[str], None] | None = None) -> Facts:
+         step: Callable[[str], None] | None = None, bits: int = 0) -> Facts:
     say = step or (lambda _s: None)
-    say("scanning ids")
-    pay_dups, wanted = _payout_ids(payouts)
-    order_dups = _repeated(_hashes(orders, "order_id"))
-    samples = Samples()
-    say("scanning orders")
-    buys, sells = Groups("net"), Groups("net")
-    records: list[pl.DataFrame] = []
-    kept_orders = 0
-    seen: set[str] = set()
-    for batch in orders(None):
-        batch = _dedupe(batch, "order_id", order_dups, seen, samples, "orders")
-        o = derive.orders(batch, dim, plan, samples)
-        kept_orders += o.height
-        buys.add(derive.buys_part(o))
-        sells.add(derive.sells_part(o))
-        if wanted.size:
-            records.append(derive.order_records(o, wanted))
-    lookup = derive.SourceOrders(records)
-    del records
     say("scanning payouts")
-    pays = Groups("amount")
-    top = TopRows(plan.cross_top)
-    kept_payouts = 0
-    seen = set()
-    for batch in payouts(None):
-        batch = _dedupe(batch, "payout_id", pay_dups, seen, samples, "payouts")
-        kept_payouts += batch.height
-        p = derive.payouts(batch, dim, lookup, samples)
-        top.add(p.filter(pl.col("cross")))
-        pays.add(derive.pays_part(p))
+    pay = _payouts(payouts, dim, plan, bits, NONE)
+    dups = repeated(pay.ids, "h")
+    if dups.size:
+        say("scanning payouts again without repeated ids")
+        pay = _payouts(payouts, dim, plan, bits, dups)
+    say("scanning orders")
+    order = _orders(orders, dim, plan, bits, NONE)
+    dups = repeated(order.records, "h")
+    if dups.size:
+        say("scanning orders again without repeated ids")
+        order = _orders(orders, dim, plan, bits, dups)
+    say("joining payouts to their source orders")
+    pays = _join(pay, order, dim)
     say("merging")
+    samples = order.samples.result() | pay.samples.result()
     return Facts(
-        buys=derive.unpack_buys(buys.result()), sells=derive.unpack_sells(sells.result()),
-        pays=derive.unpack_pays(pays.result()), orders=kept_orders, payouts=kept_payouts,
-        samples=samples.result(), cross_top=top.result(), plan=plan,
-    )
+        buys=derive.unpack_buys(order.buys.result()),
+        sells=derive.unpack_sells(order.sells.result()),
+        pays=derive.unpack_pays(pays.result()), orders=order.kept, payouts=pay.kept,
+        samples=dict(sorted(samples.items())), cross_top=pay.top.result(), plan=plan)
 
 
-def _hashes(batches: Batches, col: str) -> U64:
-    parts = [id_hash(b[col]) for b in batches([col]) if b.height]
-    return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+def _payouts(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64
+             ) -> _PayoutPass:
+    out = _PayoutPass(Spill("soh", bits), Spill("soh", 0), Spill("h", bits), Samples(),
+                      TopRows(plan.cross_top), 0)
+    seen: set[str] = set()
+    for batch in batches(None):
+        out.ids.add(pl.DataFrame({"h": id_hash(batch["payout_id"])}))
+        batch = _dedupe(batch, "payout_id", dups, seen, out.samples, "payouts")
+        out.kept += batch.height
+        p = derive.payouts(batch, dim, out.samples)
+        out.top.add(p.filter(pl.col("cross")))
+        rec = p.select(derive.PAYOUT_RECORD)
+        out.records.add(rec.filter(pl.col("linked")))
+        out.unlinked.add(rec.filter(~pl.col("linked")))
+    return out
 
 
-def _payout_ids(batches: Batches) -> tuple[U64, U64]:
-    ids: list[U64] = []
-    wanted: list[U64] = []
-    for b in batches(["payout_id", "source_order_id"]):
-        if b.height == 0:
-            continue
-        ids.append(id_hash(b["payout_id"]))
-        src = b["source_order_id"].drop_nulls()
-        if src.len():
-            wanted.append(np.unique(id_hash(src)))
-    all_ids = np.concatenate(ids) if ids else np.zeros(0, np.uint64)
-    named = np.unique(np.concatenate(wanted)) if wanted else np.zeros(0, np.uint64)
-    return _repeated(all_ids), named
+def _orders(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64) -> _OrderPass:
+    out = _OrderPass(Spill("h", bits), Groups("net", ("k",)), Groups("net", ("k",)), Samples(),
+                     0)
+    seen: set[str] = set()
+    for batch in batches(None):
+        if dups.size:
+            batch = _dedupe(batch, "order_id", dups, seen, out.samples, "orders")
+        o = derive.orders(batch, dim, plan, out.samples)
+        out.kept += o.height - int(o["neg"].sum())
+        out.buys.add(derive.buys_part(o))
+        out.sells.add(derive.sells_part(o))
+        out.records.add(derive.order_records(o))
+    return out
 
 
-def _repeated(h: U64) -> U64:
-    """Sorted hashes that occur more than once."""
-    if h.size < 2:
-        return np.zeros(0, np.uint64)
-    h.sort()
-    dup = h[1:] == h[:-1]
-    return np.unique(h[1:][dup]) if dup.any() else np.zeros(0, np.uint64)
+def _join(pay: _PayoutPass, order: _OrderPass, dim: Dim) -> Groups:
+    pays = Groups("amount")
+    for spill in (pay.records, pay.unlinked, order.records):
+        spill.close()
+    for b in pay.unlinked.batches(0):
+        pays.add(derive.pays_part(derive.attribute(b, dim, None)))
+    for p in range(pay.records.parts):
+        o = order.records.read(p)
+        table = None
+        if o is not None:
+            o = o.filter(~pl.col("neg"))
+            table = (o, HashIndex(o["h"].to_numpy()))
+        for b in pay.records.batches(p):
+            pays.add(derive.pays_part(derive.attribute(b, dim, table)))
+    for spill in (pay.records, pay.unlinked, pay.ids, order.records):
+        spill.cleanup()
+    return pays
 
 
 def _dedupe(batch: pl.DataFrame, col: str, dups: U64, seen: set[str], samples: Samples,

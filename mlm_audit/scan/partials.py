@@ -6,15 +6,15 @@ import polars as pl
 
 from mlm_audit.scan.facts import SAMPLE_ROWS, Sample, SampleKey
 
-KEYS = ["idx", "rest"]
 COMPACT_ROWS = 4_000_000  # engineering default: partial rows held before a merge
 
 
 class Groups:
-    """Sums of ``value`` and row counts ``n`` per (``idx``, ``rest``) over many batches."""
+    """Sums of ``value`` and row counts ``n`` per group key over many batches."""
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, keys: tuple[str, ...] = ("idx", "rest")) -> None:
         self.value = value
+        self.keys = list(keys)
         self.parts: list[pl.DataFrame] = []
         self.rows = 0
         self.merged = 0
@@ -29,17 +29,19 @@ class Groups:
 
     def _merge(self) -> None:
         if len(self.parts) > 1:
-            df = pl.concat(self.parts).lazy().group_by(KEYS).agg(
+            df = pl.concat(self.parts).lazy().group_by(self.keys).agg(
                 pl.col(self.value).sum(), pl.col("n").sum()).collect(engine="streaming")
             self.parts = [df]
         self.rows = self.merged = self.parts[0].height if self.parts else 0
 
     def result(self) -> pl.DataFrame:
+        """The merged groups, sorted by their keys."""
         self._merge()
         if not self.parts:
-            return pl.DataFrame(schema={"idx": pl.Int32, "rest": pl.UInt64,
+            keys = {"idx": pl.Int32, "rest": pl.UInt64, "k": pl.UInt64}
+            return pl.DataFrame(schema={**{k: keys[k] for k in self.keys},
                                         self.value: pl.Int64, "n": pl.Int64})
-        return self.parts[0]
+        return self.parts[0].sort(self.keys)
 
 
 class Samples:

@@ -63,12 +63,12 @@ def _messy() -> Dataset:
     return Dataset.from_frames(agents, orders, payouts)
 
 
-@pytest.mark.parametrize("rows", [0, 1, 2])
-def test_duplicates_and_samples_across_batches(rows: int) -> None:
+@pytest.mark.parametrize(("rows", "bits"), [(0, 0), (1, 0), (2, 0), (1, 2)])
+def test_duplicates_and_samples_across_batches(rows: int, bits: int) -> None:
     ds = _messy()
     net, _ = preflight.run(ds)
     f = scan_frames(ds.orders, ds.payouts, net.dim, ScanPlan(max_days=10, cross_top=2),
-                    batch_rows=rows)
+                    batch_rows=rows, bits=bits)
     dup = f.sample("orders", "duplicate_id", "order_id")
     assert dup is not None and dup.count == 2 and dup.rows["_row"].to_list() == [3, 5]
     pdup = f.sample("payouts", "duplicate_id", "payout_id")
@@ -89,3 +89,16 @@ def test_a_wider_window_rescans() -> None:
     assert f.plan.max_days == 30 and f is net.facts
     assert sorted(net.buys.filter(pl.col("jd") >= 0)["jd"].to_list()) == [2, 19]
     assert net.require(days=7) is f  # narrower: answered by the same facts
+
+
+@pytest.mark.parametrize("bits", [1, 3])
+def test_partitions_do_not_change_the_facts(pyramid: Dataset, bits: int,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlm_audit.scan import spill
+
+    monkeypatch.setattr(spill, "FLUSH_ROWS", 50)  # write to disk, several batches a part
+    net, _ = preflight.run(pyramid)
+    plan = ScanPlan(max_days=30, cross_top=5)
+    whole = scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0)
+    same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, batch_rows=97,
+                            bits=bits))

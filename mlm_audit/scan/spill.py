@@ -1,0 +1,123 @@
+"""Rows spilled to disk in hash partitions, so a join or a duplicate test over billions of
+rows runs one partition at a time in bounded memory.
+
+A row goes to the partition given by the top bits of its 64-bit key. Rows are buffered per
+partition and written as Arrow IPC batches; reading a partition gives its rows in the order
+they were added.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+FLUSH_ROWS = 262_144  # engineering default: rows buffered per partition before a write
+
+
+def partition_bits(rows_hint: int, rows_per_part: int = 4_000_000) -> int:
+    """Bits of the key that choose a partition: about ``rows_per_part`` rows in each."""
+    return max(0, min(8, int(max(rows_hint // rows_per_part, 1) - 1).bit_length()))
+
+
+class Spill:
+    def __init__(self, key: str, bits: int, where: Path | None = None) -> None:
+        self.key = key
+        self.bits = bits
+        self.parts = 1 << bits
+        self._dir = tempfile.TemporaryDirectory(prefix="mlm-audit-spill-", dir=where)
+        self._buf: list[list[pl.DataFrame]] = [[] for _ in range(self.parts)]
+        self._buffered = [0] * self.parts
+        self._writers: dict[int, ipc.RecordBatchFileWriter] = {}
+        self._schema: pa.Schema | None = None
+        self._done: set[int] = set()
+        self.rows = 0
+
+    def part_of(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        if self.bits == 0:
+            return np.zeros(keys.size, dtype=np.int64)
+        return (keys >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def add(self, df: pl.DataFrame) -> None:
+        if df.height == 0:
+            return
+        self.rows += df.height
+        if self.bits == 0:
+            self._put(0, df)
+            return
+        part = self.part_of(df[self.key].to_numpy())
+        for (p,), sub in df.with_columns(pl.Series("_p", part)).partition_by(
+                "_p", as_dict=True, include_key=False).items():
+            self._put(int(p), sub)
+
+    def _put(self, p: int, df: pl.DataFrame) -> None:
+        self._buf[p].append(df)
+        self._buffered[p] += df.height
+        if self._buffered[p] >= FLUSH_ROWS:
+            self._flush(p)
+
+    def _flush(self, p: int) -> None:
+        if not self._buf[p]:
+            return
+        table = pl.concat(self._buf[p]).to_arrow()
+        if self._schema is None:
+            self._schema = table.schema
+        if p not in self._writers:
+            self._writers[p] = ipc.new_file(str(self._path(p)), self._schema)
+        self._writers[p].write_table(table.cast(self._schema))
+        self._buf[p], self._buffered[p] = [], 0
+
+    def _path(self, p: int) -> Path:
+        return Path(self._dir.name) / f"part-{p:03d}.arrow"
+
+    def close(self) -> None:
+        """Finish writing; partitions can be read after this. Partitions that never grew
+        past one buffer stay in memory (small inputs touch no disk)."""
+        for p in list(self._writers):
+            self._flush(p)
+        for w in self._writers.values():
+            w.close()
+        self._done = set(self._writers)
+        self._writers = {}
+
+    def read(self, p: int) -> pl.DataFrame | None:
+        parts = list(self.batches(p))
+        return pl.concat(parts) if parts else None
+
+    def batches(self, p: int) -> Iterator[pl.DataFrame]:
+        """A partition's rows as they were written, one stored batch at a time."""
+        if p in self._done:
+            reader = ipc.open_file(str(self._path(p)))
+            for i in range(reader.num_record_batches):
+                df = pl.from_arrow(reader.get_batch(i))
+                assert isinstance(df, pl.DataFrame)
+                yield df
+        yield from self._buf[p]
+
+    def partitions(self) -> Iterator[pl.DataFrame]:
+        for p in range(self.parts):
+            df = self.read(p)
+            if df is not None:
+                yield df
+
+    def cleanup(self) -> None:
+        self.close()
+        self._dir.cleanup()
+
+
+def repeated(spill: Spill, col: str) -> npt.NDArray[np.uint64]:
+    """Sorted keys that occur more than once in ``col`` (one partition at a time)."""
+    spill.close()
+    found: list[npt.NDArray[np.uint64]] = []
+    for df in spill.partitions():
+        h = np.sort(df[col].to_numpy())
+        dup = h[1:] == h[:-1]
+        if dup.any():
+            found.append(np.unique(h[1:][dup]))
+    return np.concatenate(found) if found else np.zeros(0, np.uint64)
