@@ -246,6 +246,18 @@ def payouts_frame(b: Block, first_no: int, order_base: int) -> pl.DataFrame:
     )
 
 
+MONEY_COLS = ("amount", "returned_amount", "fees_paid")
+TIME_COLS = ("joined_at", "terminated_at", "ordered_at", "paid_at")
+
+
+def _typed(df: pl.DataFrame) -> pl.DataFrame:
+    """Parquet carries types: money as exact decimals, times as timestamps."""
+    return df.with_columns(
+        [pl.col(c).cast(pl.Decimal(18, 2)) for c in MONEY_COLS if c in df.columns]
+        + [pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us")
+           for c in TIME_COLS if c in df.columns])
+
+
 class TableWriter:
     """Append chunks to one CSV or Parquet file."""
 
@@ -264,7 +276,7 @@ class TableWriter:
             return
         import pyarrow.parquet as pq
 
-        table = df.to_arrow()
+        table = _typed(df).to_arrow()
         if self._pq is None:
             self._pq = pq.ParquetWriter(self.path, table.schema, compression="zstd")
         self._pq.write_table(table)

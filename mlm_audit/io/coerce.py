@@ -79,7 +79,26 @@ def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series
         return val.alias(col), (df[col].is_not_null() & ~fits).alias(col)
     if dtype == pl.String:
         return _money_fast(df, col, minor)
+    if isinstance(dtype, pl.Decimal):
+        return _money_decimal(df, col, dtype.scale, minor)
     return _money_text(df, col, minor)
+
+
+def _money_decimal(df: pl.DataFrame, col: str, scale: int, minor: bool
+                   ) -> tuple[pl.Series, pl.Series]:
+    """Money from a typed decimal column, exactly: a value with more decimals than minor
+    units can hold (nonzero beyond the cent) is invalid, never rounded."""
+    units = scale if minor else scale - 2  # decimal digits beyond the minor unit
+    raw = df[col].to_physical().cast(pl.Int64, strict=False)  # overflow: null, invalid
+    if units <= 0:
+        limit = (2**63 - 1) // 10**-units
+        ok = raw.is_between(-limit, limit)
+        val = pl.select(pl.when(ok).then(raw * 10**-units)).to_series()
+    else:
+        ok = (raw % 10**units) == 0
+        val = pl.select(pl.when(ok).then(raw // 10**units)).to_series()
+    invalid = df[col].is_not_null() & ~ok.fill_null(False)
+    return val.alias(col), invalid.alias(col)
 
 
 def _money_fast(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:

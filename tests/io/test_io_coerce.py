@@ -152,3 +152,15 @@ def test_typed_integers_out_of_range_are_invalid_not_wrapped():
     assert bad.to_list() == [False, True, False, True]
     val, bad = coerce.money(df, "m", minor=True)
     assert val.to_list() == [5, 2**62, None, None]
+
+
+def test_decimal_money_is_exact_and_never_rounded(tmp_path: Path) -> None:
+    from mlm_audit.io.loader import load_table
+
+    df = pl.DataFrame({"order_id": ["a", "b", "c"], "buyer_id": ["x", "y", "z"],
+                       "amount": pl.Series(["12.500", "0.010", "1.234"]).cast(pl.Decimal(18, 3))})
+    df.write_parquet(tmp_path / "orders.parquet")
+    out, info, issues = load_table("orders", tmp_path / "orders.parquet")
+    assert out["amount"].to_list() == [1250, 1]
+    assert (info.rows_read, info.rows_loaded, info.rows_rejected) == (3, 2, 1)
+    assert [(i.code, i.row, i.column) for i in issues] == [("bad_value", 3, "amount")]

@@ -238,3 +238,4 @@ def test_undecodable_text_is_an_input_error(tmp_path: Path):
     with pytest.raises(InputError) as streamed:
         list(open_stream("orders", path).batches())
     assert str(streamed.value) == str(whole.value)
+
