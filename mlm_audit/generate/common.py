@@ -24,6 +24,14 @@ from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 CHUNK = 500_000  # agents per order/payout chunk (fixed: the output must not depend on it)
+CHUNK_ORDERS = 20_000_000  # orders per chunk at most: many orders per agent, smaller chunks
+
+
+def chunk_agents(orders_per_agent: float) -> int:
+    """Agents per chunk: CHUNK, fewer when agents order so much that a chunk of CHUNK
+    agents would not fit in memory. Depends only on the arguments, so output stays
+    deterministic (and unchanged for up to 40 orders per agent)."""
+    return int(min(CHUNK, max(10_000, CHUNK_ORDERS // max(1.0, orders_per_agent))))
 DAY = 86_400
 SETTLE_DAYS = 182  # commissions settled half-yearly: bounds payout rows per agent
 OK = {k: i for i, k in enumerate(ORDER_KINDS)}

@@ -12,13 +12,13 @@ import numpy as np
 
 from mlm_audit.generate import cps, pyramid, retail, stocking
 from mlm_audit.generate.common import (
-    CHUNK,
     OK,
     Agents,
     Progress,
     Spec,
     TableWriter,
     agents_frame,
+    chunk_agents,
     orders_frame,
     payouts_frame,
     rng_for,
@@ -71,10 +71,11 @@ def generate(scenario: str, spec: Spec, out: Path, fmt: str = "csv",
     stats = Stats(n)
     n_orders = n_payouts = 0
     try:
-        for lo in range(0, n, CHUNK):
-            hi = min(n, lo + CHUNK)
+        chunk = chunk_agents(spec.orders_per_agent)
+        for lo in range(0, n, chunk):
+            hi = min(n, lo + chunk)
             writers["agents"].write(agents_frame(agents, lo, hi))
-            b = mod.block(spec, agents, lo, hi, rng_for(spec.seed, 1, lo // CHUNK))
+            b = mod.block(spec, agents, lo, hi, rng_for(spec.seed, 1, lo // chunk))
             stats.add(b)
             writers["orders"].write(orders_frame(b, n_orders))
             writers["payouts"].write(payouts_frame(b, n_payouts, n_orders))

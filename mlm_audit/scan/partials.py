@@ -16,15 +16,17 @@ class Groups:
         self.value = value
         self.keys = list(keys)
         self.parts: list[pl.DataFrame] = []
-        self.rows = 0
+        self.pending = 0  # rows in parts not yet merged
         self.merged = 0
 
     def add(self, part: pl.DataFrame) -> None:
+        # merging once the new rows reach half the merged ones keeps both the transient
+        # memory (at most 1.5x the groups) and the total work (3 rows per new row) bounded
         if part.height == 0:
             return
         self.parts.append(part)
-        self.rows += part.height
-        if self.rows > max(COMPACT_ROWS, 2 * self.merged):
+        self.pending += part.height
+        if self.pending > max(COMPACT_ROWS, self.merged // 2):
             self._merge()
 
     def _merge(self) -> None:
@@ -32,7 +34,8 @@ class Groups:
             df = pl.concat(self.parts).lazy().group_by(self.keys).agg(
                 pl.col(self.value).sum(), pl.col("n").sum()).collect(engine="streaming")
             self.parts = [df]
-        self.rows = self.merged = self.parts[0].height if self.parts else 0
+        self.merged = self.parts[0].height if self.parts else 0
+        self.pending = 0
 
     def result(self) -> pl.DataFrame:
         """The merged groups, sorted by their keys."""
