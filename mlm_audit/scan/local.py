@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -85,18 +86,10 @@ class _OrderPass:
 def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
          step: Callable[[str], None] | None = None, bits: int = 0) -> Facts:
     say = step or (lambda _s: None)
-    say("scanning payouts")
-    pay = _payouts(payouts, dim, plan, bits, NONE)
-    dups = repeated(pay.ids, "h")
-    if dups.size:
-        say("scanning payouts again without repeated ids")
-        pay = _payouts(payouts, dim, plan, bits, dups)
-    say("scanning orders")
-    order = _orders(orders, dim, plan, bits, NONE)
-    dups = repeated(order.records, "h")
-    if dups.size:
-        say("scanning orders again without repeated ids")
-        order = _orders(orders, dim, plan, bits, dups)
+    pay = _clean("payouts", lambda d: _payouts(payouts, dim, plan, bits, d),
+                 lambda r: r.ids, say)
+    order = _clean("orders", lambda d: _orders(orders, dim, plan, bits, d),
+                   lambda r: r.records, say)
     say("joining payouts to their source orders")
     pays = _join(pay, order, dim)
     say("merging")
@@ -106,6 +99,21 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
         sells=derive.unpack_sells(order.sells.result()),
         pays=derive.unpack_pays(pays.result()), orders=order.kept, payouts=pay.kept,
         samples=dict(sorted(samples.items())), cross_top=pay.top.result(), plan=plan)
+
+
+P = TypeVar("P", "_PayoutPass", "_OrderPass")
+
+
+def _clean(what: str, run: Callable[[U64], P], ids: Callable[[P], Spill],
+           say: Callable[[str], None]) -> P:
+    """One pass; a second one, keeping the first row of each id, only if ids repeat."""
+    say(f"scanning {what}")
+    out = run(NONE)
+    dups = repeated(ids(out), "h")
+    if dups.size:
+        say(f"scanning {what} again without repeated ids")
+        out = run(dups)
+    return out
 
 
 def _payouts(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64
