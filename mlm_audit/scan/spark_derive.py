@@ -4,6 +4,11 @@ Orders and payouts are enriched row by row (agent indexes, kind codes, month key
 source attribution, gen, cross) and flagged for every data issue; :mod:`.spark` then groups
 and samples them. Every flag and code is non-null, so filters and group keys never meet SQL
 nulls.
+
+Rows are first accounted for as the local loader does (:func:`loaded`): blank rows
+(``_blank``) are skipped, rows missing a required value (``_rej``) are rejected; neither
+takes part in anything after (``_drop``), but both stay in the frame so the jobs that count
+and sample issues see them.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from mlm_audit.scan.derive import MAX_DAYS
 from mlm_audit.scan.facts import NO_SOURCE, NULL_KIND, OTHER_KIND
-from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS, ROW
+from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, REQUIRED_VALUES, ROOT_MARKERS, ROW, SCHEMAS
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -51,16 +56,44 @@ def micros(ts: str) -> Column:
     return F.unix_micros(F.col(ts).cast("timestamp"))
 
 
+def money_cols(table: str) -> list[str]:
+    return [c for c, t in SCHEMAS[table].items() if t.is_integer()]
+
+
+def loaded(raw: DataFrame, table: str) -> DataFrame:
+    """The row accounting of the local loader as flags: ``_miss_<col>`` (a required value
+    empty), ``_bad_<col>`` (an invalid money value), ``_rej`` (rejected), ``_unk_kind`` (a
+    kind with no mapping, on a loaded row), ``_drop`` (blank or rejected). Frames built by
+    programs (no ``_blank``, ``_bad_*``, ``_kraw``) get them empty."""
+    F = _f()
+    have = set(raw.columns)
+    df = raw.withColumns({c: F.lit(v).cast(t) for c, v, t in [
+        ("_blank", False, "boolean"), ("_kraw", None, "string"),
+        *[(f"_bad_{m}", False, "boolean") for m in money_cols(table)],
+        *[(f"_raw_{m}", None, "string") for m in money_cols(table)]] if c not in have})
+    blank = F.col("_blank")
+    flags = {f"_miss_{c}": ~blank & F.col(c).isNull() & ~(
+        F.col(f"_bad_{c}") if c in money_cols(table) else F.lit(False))
+        for c in REQUIRED_VALUES[table]}
+    rej = F.lit(False)
+    for c in REQUIRED_VALUES[table]:
+        rej = rej | F.col(c).isNull()
+    flags["_rej"] = ~blank & rej
+    df = df.withColumns(flags)
+    return df.withColumns({"_drop": blank | F.col("_rej"),
+                           "_unk_kind": ~blank & ~F.col("_rej") & F.col("_kraw").isNotNull()})
+
+
 def dedupe(df: DataFrame, key: str, cols: tuple[str, ...]) -> DataFrame:
-    """``_dup``: a later row of a repeated id (first = smallest ``_row``; rows without one
-    come after, in an order fixed by their values)."""
+    """``_dup``: a later row of a repeated id among the rows loaded (first = smallest
+    ``_row``; rows without one come after, in an order fixed by their values)."""
     from pyspark.sql import Window
 
     F = _f()
     order = [F.col(ROW).asc_nulls_last()] + [F.col(c).asc_nulls_first() for c in cols
                                              if c != key]
-    rn = F.row_number().over(Window.partitionBy(key).orderBy(*order))
-    return df.withColumn("_dup", F.col(key).isNotNull() & (rn > 1))
+    rn = F.row_number().over(Window.partitionBy(key, "_drop").orderBy(*order))
+    return df.withColumn("_dup", ~F.col("_drop") & F.col(key).isNotNull() & (rn > 1))
 
 
 def lookup(df: DataFrame, dim: DataFrame, id_col: str, prefix: str,
@@ -79,7 +112,7 @@ def orders(raw: DataFrame, dim: DataFrame, max_days: int) -> DataFrame:
     """Orders with ``buyer_idx, seller_idx, kc, mk, net, ext, jd`` and the flags ``_dup``,
     ``_neg``, ``_keep``, ``_unk_seller``."""
     F = _f()
-    df = dedupe(raw, "order_id", ORDER_COLS)
+    df = dedupe(loaded(raw, "orders"), "order_id", ORDER_COLS)
     df = lookup(df, dim, "buyer_id", "b", ("joined", "ended", "level", "pre"))
     df = lookup(df, dim, "seller_id", "s", ("level", "pre"))
     df = df.withColumnsRenamed({"b_idx": "buyer_idx", "s_idx": "seller_idx"})
@@ -99,8 +132,9 @@ def orders(raw: DataFrame, dim: DataFrame, max_days: int) -> DataFrame:
     neg = F.coalesce(F.col("amount") < 0, F.lit(False)) & (F.col("kc") != RETURN)
     seller = F.col("seller_id")
     marker = F.lower(F.trim(seller)).isin(list(ROOT_MARKERS))
-    return df.withColumns({"_neg": ~F.col("_dup") & neg}).withColumns({
-        "_keep": ~F.col("_dup") & ~F.col("_neg"),
+    live = ~F.col("_dup") & ~F.col("_drop")
+    return df.withColumns({"_neg": live & neg}).withColumns({
+        "_keep": live & ~F.col("_neg"),
     }).withColumn("_unk_seller", F.col("_keep") & (F.col("seller_idx") < 0)
                   & seller.isNotNull() & ~F.coalesce(marker, F.lit(False)))
 
@@ -123,7 +157,7 @@ def payouts(raw: DataFrame, dim: DataFrame, kept_orders: DataFrame | None) -> Da
     ``_cross``."""
     F = _f()
     c = F.col
-    df = dedupe(raw, "payout_id", PAYOUT_COLS)
+    df = dedupe(loaded(raw, "payouts"), "payout_id", PAYOUT_COLS)
     df = lookup(df, dim, "recipient_id", "r", ("level", "pre", "size"))
     df = lookup(df, dim, "source_agent_id", "a", ("level", "pre"))
     if kept_orders is not None:
@@ -162,7 +196,7 @@ def payouts(raw: DataFrame, dim: DataFrame, kept_orders: DataFrame | None) -> Da
         "dsrc": dsrc,
         "cross": (rec >= 0) & dsrc & (g_src == -1),
     })
-    keep = ~c("_dup")
+    keep = ~c("_dup") & ~c("_drop")
     return df.withColumns({
         "_keep": keep,
         "_neg": keep & F.coalesce(c("amount") < 0, F.lit(False)),

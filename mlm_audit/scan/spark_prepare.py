@@ -19,17 +19,12 @@ from mlm_audit.prepare import Source, build
 from mlm_audit.scan.facts import Facts, ScanPlan
 from mlm_audit.scan.local import frame_batches
 from mlm_audit.scan.spark import scan_spark
+from mlm_audit.scan.spark_issues import Load, load_issues
 from mlm_audit.scan.spark_read import input_format, read_spark_inputs, sha256
 from mlm_audit.scan.spark_session import Step, spark_session
 
 if TYPE_CHECKING:
     from mlm_audit.pipeline import Inputs
-
-DROPPED = {  # issues whose rows are read but not kept, per table
-    "orders": (("orders", "duplicate_id", "order_id"), ("orders", "negative_amount", "amount")),
-    "payouts": (("payouts", "duplicate_id", "payout_id"),),
-}
-
 
 def sources(inputs: Inputs) -> dict[str, str | Path | None]:
     """Where each table is read: a table name wins over a path."""
@@ -66,23 +61,22 @@ def prepare_spark(inputs: Inputs, plan: ScanPlan, step: Step | None = None
     agents_at = where["agents"]
     assert agents_at is not None
     data = read_spark_inputs(spark, where["orders"], where["payouts"], agents_at, m)
-    latest: list[Facts] = []
+    loads: dict[str, Load] = {}
 
     def scan_with(net: Network, p: ScanPlan) -> Facts:
-        facts = scan_spark(spark, data.orders, data.payouts, net.dim, p, step)
-        latest[:] = [facts]
-        return facts
+        loads.clear()
+        return scan_spark(spark, data.orders, data.payouts, net.dim, p, step, loads)
 
     def source(table: str) -> Source:
         name = data.names.get(table)
 
         def report() -> tuple[list[InputInfo], list[DataIssue]]:
-            facts = latest[0] if latest else Facts()
-            kept = facts.orders if table == "orders" else facts.payouts
-            dropped = sum(s.count for k in DROPPED[table] if (s := facts.sample(*k)))
+            load = loads.get(table, Load())
             at = where[table] or ""
-            return [InputInfo(table, str(at), sha256(at), "binary", input_format(at),
-                              kept + dropped, kept + dropped, 0)], []
+            minor = getattr(m, table).money_unit == "minor"
+            info = InputInfo(table, str(at), sha256(at), "binary", input_format(at),
+                             load.read, load.loaded, load.rejected)
+            return [info], load_issues(table, str(at), load, data.ignored.get(table, []), minor)
 
         return Source(frame_batches(None, table), name, report if name else lambda: ([], []))
 

@@ -4,15 +4,17 @@ Headers map to canonical names exactly as for local files (built-in aliases, map
 ``--map``). Values are converted in Spark:
 
 - ids and text: strings, trimmed, empty -> null (integral floats lose ``.0``);
-- money: as the local loader reads typed columns, major units unless the mapping says
-  ``money_unit: minor`` (integer fen / cents); decimal and floating values are rounded half
-  away from zero to minor units, a float read at its shortest decimal spelling; a string
-  column is an error (cast it in Spark first);
+- money: as the local loader reads typed columns (:mod:`.spark_money`): exact, a value
+  below the minor unit invalid (``_bad_<col>`` set, the value null, its text in
+  ``_raw_<col>``); a string column is an error (cast it in Spark first);
 - dates: timestamp or date columns (read as UTC wall-clock time); anything else is an error;
-- kinds: spellings mapped like the loader's, unknown or empty ones to the default kind.
+- kinds: spellings mapped like the loader's; an unknown spelling is kept in ``_kraw`` and
+  the default kind used, an empty one gives the default.
 
-Orders and payouts stay Spark DataFrames (``_row`` is null: tables have no row order); the
-agents come back to the process as a canonical polars table (the tree is built in-process).
+Orders and payouts stay Spark DataFrames with ``_row``, the row number in the file for a
+single Parquet file (null for directories and tables, which have no row order) and
+``_blank``, a row with no value at all. The agents come back to the process as raw typed
+columns and are coerced there by the local loader (the tree is built in-process).
 """
 
 from __future__ import annotations
@@ -28,14 +30,14 @@ from mlm_audit.io.aliases import KIND_ALIASES, norm_kind
 from mlm_audit.io.loader import Sink, coerce_frame, file_issues
 from mlm_audit.io.mapping import MappingFile, TableMapping, resolve
 from mlm_audit.model import DataIssue, InputError, InputInfo
+from mlm_audit.scan.spark_money import money
 from mlm_audit.scan.spark_session import collect
-from mlm_audit.schema import DEFAULTS, MINOR_UNITS, ROW, SCHEMAS
+from mlm_audit.schema import DEFAULTS, ROW, SCHEMAS
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
 Source = str | Path
-INTEGRAL = ("tinyint", "smallint", "int", "bigint")
 
 
 @dataclass
@@ -48,6 +50,7 @@ class SparkData:
     names: dict[str, str | None] = field(default_factory=dict)
     inputs: list[InputInfo] = field(default_factory=list)
     issues: list[DataIssue] = field(default_factory=list)
+    ignored: dict[str, list[str]] = field(default_factory=dict)  # headers not used, per table
 
 
 def is_path(source: Source) -> bool:
@@ -76,14 +79,13 @@ def read_spark_inputs(spark: SparkSession, orders: Source | None, payouts: Sourc
         if source is not None:
             sdf, ignored = canonical(spark, table, source, getattr(m, table))
             setattr(out, table, sdf)
-            out.issues.extend(file_issues(table, str(source), ignored, 0))
+            out.ignored[table] = ignored
         out.names[table] = None if source is None else str(source)
     out.names["agents"] = str(agents)
     raw, ignored = canonical(spark, "agents", agents, m.agents, strict=False)
     df = collect(raw).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-    tm = m.agents.model_copy(update={"money_unit": "minor"})  # converted in Spark already
     issues: list[DataIssue] = []
-    out.agents, rejected = coerce_frame("agents", df, tm, str(agents), Sink(issues))
+    out.agents, rejected = coerce_frame("agents", df, m.agents, str(agents), Sink(issues))
     out.issues[:0] = issues + file_issues("agents", str(agents), ignored, 0)
     out.inputs.append(InputInfo("agents", str(agents), sha256(agents), "binary",
                                 input_format(agents), df.height,
@@ -98,14 +100,16 @@ def input_format(source: Source) -> str:
 def canonical(spark: SparkSession, table: str, source: Source, tm: TableMapping,
               strict: bool = True) -> tuple[DataFrame, list[str]]:
     """The source with canonical column names and types (``strict``: missing optional columns
-    added, defaults filled, ``_row`` null; else only the mapped columns, for
-    :func:`coerce_frame`). Returns the frame and the headers left unused."""
+    added, defaults filled, with ``_row``, ``_blank`` and the flags of invalid values; else
+    only the mapped columns, money as typed, for :func:`coerce_frame`). Returns the frame
+    and the headers left unused."""
     from pyspark.sql import functions as F
 
     df = open_source(spark, table, source)
     res = resolve(table, list(df.columns), tm, str(source))
     types = dict(df.dtypes)
     cols: list[Column] = []
+    flags: list[Column] = []
     for canon, dtype in SCHEMAS[table].items():
         header = res.columns.get(canon)
         if header is None:
@@ -116,19 +120,37 @@ def canonical(spark: SparkSession, table: str, source: Source, tm: TableMapping,
         where = f"{source}: {table}.{canon} (column {header!r}, {types[header]})"
         c = F.col(f"`{header}`")
         if dtype == pl.Int64():
-            value = _money(c, types[header], tm, where)
+            value, bad, raw = money(c, types[header], tm.money_unit == "minor", where)
+            if not strict:
+                value = c
+            flags += [bad.alias(f"_bad_{canon}"), raw.alias(f"_raw_{canon}")]
         elif isinstance(dtype, pl.Datetime):
             value = _timestamp(c, types[header], where)
         else:
             value = _text(c, types[header])
         if canon == "kind" and strict:
-            value = _kind(value, table, tm)
+            value, unknown = _kind(value, table, tm)
+            flags.append(unknown.alias("_kraw"))
         elif strict and canon in DEFAULTS[table]:
             value = F.coalesce(value, F.lit(DEFAULTS[table][canon]))
         cols.append(value.alias(canon))
-    if strict:
-        cols.append(F.lit(None).cast("bigint").alias(ROW))
-    return df.select(cols), res.ignored
+    if not strict:
+        return df.select(cols), res.ignored
+    single = is_path(source) and Path(source).is_file()
+    row = (F.col("_metadata.row_index") + 1) if single else F.lit(None)
+    blank = [F.col(f"`{h}`").isNull() | ((F.col(f"`{h}`") == "") if t == "string" else F.lit(False))
+             for h, t in df.dtypes]
+    return df.select(*cols, row.cast("bigint").alias(ROW), *flags,
+                     F.coalesce(_all(blank), F.lit(False)).alias("_blank")), res.ignored
+
+
+def _all(cs: list[Column]) -> Column:
+    from pyspark.sql import functions as F
+
+    out = F.lit(True)
+    for c in cs:
+        out = out & c
+    return out
 
 
 def _spark_type(dtype: pl.DataType) -> str:
@@ -146,26 +168,6 @@ def _text(c: Column, t: str) -> Column:
         s = c.cast("string")
     s = F.trim(s)
     return F.when(s == "", F.lit(None)).otherwise(s)
-
-
-def _money(c: Column, t: str, tm: TableMapping, where: str) -> Column:
-    """Minor units, read as the local loader reads typed columns: major units unless the
-    mapping says ``money_unit: minor`` (so a file means the same on both engines)."""
-    from pyspark.sql import functions as F
-
-    factor = 1 if tm.money_unit == "minor" else MINOR_UNITS
-    if t in INTEGRAL:
-        return c.cast("bigint") * factor
-    if t.startswith("decimal"):
-        exact = c.cast("decimal(38,6)")
-    elif t in ("float", "double"):
-        # the shortest decimal spelling (0.285, not 0.28499999999999998), then exact
-        exact = F.when(F.isnan(c) | (F.abs(c) == float("inf")), F.lit(None)).otherwise(
-            c.cast("string")).cast("decimal(38,6)")
-    else:
-        raise InputError(f"{where}: expected a numeric column (integer, decimal or double); "
-                         "cast it in Spark first")
-    return F.round(exact * factor, 0).cast("bigint")
 
 
 def sha256(source: Source) -> str:
@@ -186,11 +188,13 @@ def _timestamp(c: Column, t: str, where: str) -> Column:
     raise InputError(f"{where}: expected a timestamp or date column; cast it in Spark first")
 
 
-def _kind(c: Column, table: str, tm: TableMapping) -> Column:
+def _kind(c: Column, table: str, tm: TableMapping) -> tuple[Column, Column]:
+    """The canonical kind (the default for unknown and empty spellings) and the spelling of
+    an unknown kind (null elsewhere)."""
     from pyspark.sql import functions as F
 
     aliases = {**KIND_ALIASES[table], **{norm_kind(k): v for k, v in tm.kinds.items()}}
     pairs = [F.lit(x) for k, v in sorted(aliases.items()) for x in (k, v)]
     norm = F.regexp_replace(F.lower(F.trim(c)), r"[\s\-]+", "_")
     mapped = F.try_element_at(F.create_map(*pairs), norm)
-    return F.coalesce(mapped, F.lit(DEFAULTS[table]["kind"]))
+    return F.coalesce(mapped, F.lit(DEFAULTS[table]["kind"])), F.when(mapped.isNull(), c)
