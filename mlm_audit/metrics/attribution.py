@@ -12,6 +12,7 @@ the payout -> source order join and the cache:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -97,19 +98,21 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
         b, s = net.buys, net.sells
         bk, bkeep = _flow_keys(b, window)
         sk, skeep = _flow_keys(s, window)
+        # each column is built, reduced and dropped in turn: fact tables can hold 100M rows
         kind, ext, net_ = b["kind"].to_numpy(), b["ext"].to_numpy(), b["net"].to_numpy()
         buyer = _segments(bk, bkeep, {
-            "purchased": net_ * np.isin(kind, PURCHASE_CODES),
-            "self_use": net_ * (kind == KIND_CODE["self_purchase"]),
-            "stock_up": net_ * (kind == KIND_CODE["stock_up"]),
-            "int_direct": net_ * (~ext & (kind != KIND_CODE["stock_up"])),
-            "buys": b["n"].to_numpy() * ~ext,
+            "purchased": lambda: net_ * np.isin(kind, PURCHASE_CODES),
+            "self_use": lambda: net_ * (kind == KIND_CODE["self_purchase"]),
+            "stock_up": lambda: net_ * (kind == KIND_CODE["stock_up"]),
+            "int_direct": lambda: net_ * (~ext & (kind != KIND_CODE["stock_up"])),
+            "buys": lambda: b["n"].to_numpy() * ~ext,
         })
-        kind, ext, net_ = s["kind"].to_numpy(), s["ext"].to_numpy(), s["net"].to_numpy()
-        sells = ((s["idx"].to_numpy() >= 0) & (kind != KIND_CODE["return"])
-                 & (kind != NULL_KIND))
-        seller = _segments(sk, skeep & (sells | ext), {
-            "resold": net_ * sells, "ext": net_ * ext, "ext_orders": s["n"].to_numpy() * ext,
+        skind, sext, snet = s["kind"].to_numpy(), s["ext"].to_numpy(), s["net"].to_numpy()
+        sells = ((s["idx"].to_numpy() >= 0) & (skind != KIND_CODE["return"])
+                 & (skind != NULL_KIND))
+        seller = _segments(sk, skeep & (sells | sext), {
+            "resold": lambda: snet * sells, "ext": lambda: snet * sext,
+            "ext_orders": lambda: s["n"].to_numpy() * sext,
         })
         keys = _sorted_union(buyer[0], seller[0])
         cols: dict[str, npt.NDArray[np.int64]] = {}
@@ -148,18 +151,23 @@ def _sorted_union(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
 
 
 def _segments(keys: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_],
-              cols: dict[str, npt.NDArray[np.int64]]
+              cols: dict[str, Callable[[], npt.NDArray[np.int64]]]
               ) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.int64]]]:
-    """Sums of ``cols`` over runs of equal ``keys`` (sorted), rows where ``keep`` holds."""
+    """Sums of each column (made on demand) over runs of equal ``keys``, rows where
+    ``keep`` holds."""
     keys = keys[keep]
-    vals = {c: v[keep].astype(np.int64) for c, v in cols.items()}
-    if keys.size == 0:
-        return keys, vals
-    if (keys[1:] < keys[:-1]).any():  # fact tables come sorted; anything else is sorted here
+    order = None
+    if keys.size and (keys[1:] < keys[:-1]).any():  # fact tables come sorted
         order = np.argsort(keys, kind="stable")
-        keys, vals = keys[order], {c: v[order] for c, v in vals.items()}
+        keys = keys[order]
+    if keys.size == 0:
+        return keys, {c: np.zeros(0, np.int64) for c in cols}
     start = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    return keys[start], {c: np.add.reduceat(v, start) for c, v in vals.items()}
+    out = {}
+    for c, make in cols.items():
+        v = make()[keep].astype(np.int64, copy=False)
+        out[c] = np.add.reduceat(v if order is None else v[order], start)
+    return keys[start], out
 
 
 def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:

@@ -12,12 +12,11 @@ from mlm_audit.scan.dim import LO, Dim
 from mlm_audit.scan.facts import BUYS, NULL_KIND, OTHER_KIND, PAYS, SELLS, ScanPlan
 from mlm_audit.scan.hashindex import HashIndex
 from mlm_audit.scan.ids import id_hash
-from mlm_audit.scan.partials import Samples
+from mlm_audit.scan.partials import IDX_SHIFT, Samples
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS
 
 DAY_US = 86_400 * 1_000_000
 MAX_DAYS = 4000  # engineering bound on entry windows (the packed key holds 12 bits of days)
-IDX_SHIFT = 33  # buys and sells pack (mk, kind, ext, jd) in 33 bits below the agent
 RETURN = ORDER_KINDS.index("return")
 ORDER_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
 PAYOUT_CODE = {k: i for i, k in enumerate(PAYOUT_KINDS)}

@@ -134,8 +134,8 @@ def _payouts(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64
 
 
 def _orders(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64) -> _OrderPass:
-    out = _OrderPass(Spill("h", bits), Groups("net", ("k",)), Groups("net", ("k",)), Samples(),
-                     0)
+    out = _OrderPass(Spill("h", bits), Groups("net", ("k",), bits, dim.n),
+                     Groups("net", ("k",), bits, dim.n), Samples(), 0)
     seen: set[str] = set()
     for batch in batches(None):
         if dups.size:
@@ -149,7 +149,7 @@ def _orders(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64) ->
 
 
 def _join(pay: _PayoutPass, order: _OrderPass, dim: Dim) -> Groups:
-    pays = Groups("amount")
+    pays = Groups("amount", ("idx", "rest"), pay.records.bits, dim.n)
     for spill in (pay.records, pay.unlinked, order.records):
         spill.close()
     for b in pay.unlinked.batches(0):

@@ -2,44 +2,78 @@
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.scan.facts import SAMPLE_ROWS, Sample, SampleKey
+from mlm_audit.scan.spill import Spill
+
+IDX_SHIFT = 33  # buys and sells pack (mk, kind, ext, jd) in 33 bits below the agent
 
 COMPACT_ROWS = 4_000_000  # engineering default: partial rows held before a merge
 
 
 class Groups:
-    """Sums of ``value`` and row counts ``n`` per group key over many batches."""
+    """Sums of ``value`` and row counts ``n`` per group key over many batches.
 
-    def __init__(self, value: str, keys: tuple[str, ...] = ("idx", "rest")) -> None:
+    With ``bits`` > 0 the partial rows are spilled to disk in ranges of agents and merged one
+    range at a time at the end, so memory holds one range of partial rows, not all of them.
+    """
+
+    def __init__(self, value: str, keys: tuple[str, ...] = ("idx", "rest"), bits: int = 0,
+                 agents: int = 0) -> None:
         self.value = value
         self.keys = list(keys)
         self.parts: list[pl.DataFrame] = []
         self.pending = 0  # rows in parts not yet merged
         self.merged = 0
+        self.agents = agents
+        self.spill = Spill("_p", bits) if bits else None
 
     def add(self, part: pl.DataFrame) -> None:
-        # merging once the new rows reach half the merged ones keeps both the transient
-        # memory (at most 1.5x the groups) and the total work (3 rows per new row) bounded
         if part.height == 0:
             return
+        if self.spill is not None:
+            self.spill.add(part.with_columns(pl.Series("_p", self._range(part))))
+            return
+        # merging once the new rows reach half the merged ones keeps both the transient
+        # memory (at most 1.5x the groups) and the total work (3 rows per new row) bounded
         self.parts.append(part)
         self.pending += part.height
         if self.pending > max(COMPACT_ROWS, self.merged // 2):
             self._merge()
 
+    def _range(self, part: pl.DataFrame) -> npt.NDArray[np.uint64]:
+        """The agent range of each row, in the top bits (where the spill partitions)."""
+        assert self.spill is not None
+        if "idx" in part.columns:
+            idx1 = part["idx"].to_numpy().astype(np.int64) + 1
+        else:
+            idx1 = (part["k"].to_numpy() >> np.uint64(IDX_SHIFT)).astype(np.int64)
+        rng = idx1 * self.spill.parts // (self.agents + 1)
+        return rng.astype(np.uint64) << np.uint64(64 - self.spill.bits)
+
     def _merge(self) -> None:
         if len(self.parts) > 1:
-            df = pl.concat(self.parts).lazy().group_by(self.keys).agg(
-                pl.col(self.value).sum(), pl.col("n").sum()).collect(engine="streaming")
-            self.parts = [df]
+            self.parts = [self._group(pl.concat(self.parts))]
         self.merged = self.parts[0].height if self.parts else 0
         self.pending = 0
 
+    def _group(self, df: pl.DataFrame) -> pl.DataFrame:
+        return df.lazy().group_by(self.keys).agg(
+            pl.col(self.value).sum(), pl.col("n").sum()).collect(engine="streaming")
+
     def result(self) -> pl.DataFrame:
         """The merged groups, sorted by their keys."""
-        self._merge()
+        if self.spill is not None:
+            self.spill.close()
+            ranges = [self._group(df.drop("_p", strict=False)).sort(self.keys)
+                      for df in self.spill.partitions()]
+            self.spill.cleanup()
+            self.parts = [pl.concat(ranges)] if ranges else []
+        else:
+            self._merge()
         if not self.parts:
             keys = {"idx": pl.Int32, "rest": pl.UInt64, "k": pl.UInt64}
             return pl.DataFrame(schema={**{k: keys[k] for k in self.keys},
