@@ -15,15 +15,6 @@ from mlm_audit.cli.main import run_cli  # noqa: E402
 from mlm_audit.generate import Spec, generate  # noqa: E402
 from mlm_audit.io import load_dataset  # noqa: E402
 from mlm_audit.packs.loader import shipped_packs  # noqa: E402
-from mlm_audit.scan.spark_session import spark_session  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    s = spark_session("local[2]")
-    s.conf.set("spark.sql.shuffle.partitions", "2")
-    s.conf.set("spark.sql.codegen.wholeStage", "false")
-    return s
 
 
 @pytest.fixture(scope="module", params=["stocking", "pyramid"])

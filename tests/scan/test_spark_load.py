@@ -19,19 +19,10 @@ from mlm_audit.pipeline import Inputs, SparkInputs  # noqa: E402
 from mlm_audit.prepare import prepare_local  # noqa: E402
 from mlm_audit.scan.facts import ScanPlan  # noqa: E402
 from mlm_audit.scan.spark_prepare import prepare_spark  # noqa: E402
-from mlm_audit.scan.spark_session import spark_session  # noqa: E402
 
 D = dt.datetime
 PLAN = ScanPlan(max_days=30, cross_top=5)
 MANY = 230  # more than the 200 itemized rows: a counting issue follows
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    s = spark_session("local[2]")
-    s.conf.set("spark.sql.shuffle.partitions", "2")
-    s.conf.set("spark.sql.codegen.wholeStage", "false")
-    return s
 
 
 @pytest.fixture(scope="module")

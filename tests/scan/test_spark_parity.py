@@ -18,19 +18,11 @@ from mlm_audit.io import load_dataset  # noqa: E402
 from mlm_audit.scan.facts import Facts, ScanPlan  # noqa: E402
 from mlm_audit.scan.local import scan_frames  # noqa: E402
 from mlm_audit.scan.spark import scan_spark  # noqa: E402
-from mlm_audit.scan.spark_session import spark_session, to_spark  # noqa: E402
+from mlm_audit.scan.spark_session import to_spark  # noqa: E402
 from mlm_audit.schema import ROW  # noqa: E402
 
 PLAN = ScanPlan(max_days=30, cross_top=25)
 SCENARIOS = {"pyramid": 600, "stocking": 400, "retail": 400, "cps": 300}
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    s = spark_session("local[2]")
-    s.conf.set("spark.sql.shuffle.partitions", "2")
-    s.conf.set("spark.sql.codegen.wholeStage", "false")
-    return s
 
 
 def _set(df: pl.DataFrame, rows: np.ndarray, col: str, value: object) -> pl.DataFrame:

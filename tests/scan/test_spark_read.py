@@ -16,17 +16,9 @@ pytest.importorskip("pyspark")
 from mlm_audit.io.mapping import MappingFile, TableMapping  # noqa: E402
 from mlm_audit.model import InputError  # noqa: E402
 from mlm_audit.scan.spark_read import read_spark_inputs  # noqa: E402
-from mlm_audit.scan.spark_session import collect, spark_session  # noqa: E402
+from mlm_audit.scan.spark_session import collect  # noqa: E402
 
 D = dt.datetime
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    s = spark_session("local[2]")
-    s.conf.set("spark.sql.shuffle.partitions", "2")
-    s.conf.set("spark.sql.codegen.wholeStage", "false")
-    return s
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ pytest.importorskip("pyspark")
 
 from mlm_audit.scan.facts import Facts, ScanPlan, keys  # noqa: E402
 from mlm_audit.scan.spark import scan_spark  # noqa: E402
-from mlm_audit.scan.spark_session import spark_session, to_spark  # noqa: E402
+from mlm_audit.scan.spark_session import to_spark  # noqa: E402
 from mlm_audit.schema import ORDERS, PAYOUTS, ROW  # noqa: E402
 
 T, F_ = True, False
@@ -121,14 +121,6 @@ PAYS = [  # idx, mk, kind, gen, src_kind, src_ext, sjd, dsrc, cross, amount, n
 
 def frame(rows: list[tuple[Any, ...]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={**schema, ROW: pl.Int64()}, orient="row")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    s = spark_session("local[2]")
-    s.conf.set("spark.sql.shuffle.partitions", "2")
-    s.conf.set("spark.sql.codegen.wholeStage", "false")  # tiny data: compiling costs most
-    return s
 
 
 @pytest.fixture(scope="module")
