@@ -31,7 +31,8 @@ class Spill:
         self.key = key
         self.bits = bits
         self.parts = 1 << bits
-        self._dir = tempfile.TemporaryDirectory(prefix="mlm-audit-spill-", dir=where)
+        self._where = where
+        self._dir: tempfile.TemporaryDirectory[str] | None = None  # made on first write
         self._buf: list[list[pl.DataFrame]] = [[] for _ in range(self.parts)]
         self._buffered = [0] * self.parts
         self._writers: dict[int, ipc.RecordBatchFileWriter] = {}
@@ -74,6 +75,8 @@ class Spill:
         self._buf[p], self._buffered[p] = [], 0
 
     def _path(self, p: int) -> Path:
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="mlm-audit-spill-", dir=self._where)
         return Path(self._dir.name) / f"part-{p:03d}.arrow"
 
     def close(self) -> None:
@@ -108,7 +111,8 @@ class Spill:
 
     def cleanup(self) -> None:
         self.close()
-        self._dir.cleanup()
+        if self._dir is not None:
+            self._dir.cleanup()
 
 
 def repeated(spill: Spill, col: str) -> npt.NDArray[np.uint64]:
