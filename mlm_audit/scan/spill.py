@@ -86,7 +86,7 @@ class Spill:
             self._flush(p)
         for w in self._writers.values():
             w.close()
-        self._done = set(self._writers)
+        self._done |= set(self._writers)  # closing twice must not forget what was written
         self._writers = {}
 
     def read(self, p: int) -> pl.DataFrame | None:

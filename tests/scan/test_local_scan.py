@@ -96,9 +96,11 @@ def test_partitions_do_not_change_the_facts(pyramid: Dataset, bits: int,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from mlm_audit.scan import spill
 
-    monkeypatch.setattr(spill, "FLUSH_ROWS", 50)  # write to disk, several batches a part
     net, _ = preflight.run(pyramid)
     plan = ScanPlan(max_days=30, cross_top=5)
     whole = scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0)
+    assert (whole.pays["src_kind"] >= 0).any()  # payouts linked to their source orders
+    monkeypatch.setattr(spill, "FLUSH_ROWS", 50)  # write to disk, several batches a part
     same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, batch_rows=97,
                             bits=bits))
+    same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0))
