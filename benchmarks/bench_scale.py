@@ -16,6 +16,7 @@ Not part of the test suite (pytest collects only ``tests/``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -68,10 +69,8 @@ def rss_bytes(pids: list[int]) -> int:
 
 def _kill(pids: list[int]) -> None:
     for p in reversed(pids):  # children first, then their parents
-        try:
+        with contextlib.suppress(OSError):
             os.kill(p, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def _time_v(text: str) -> dict[str, float]:
@@ -270,8 +269,9 @@ def _print(rec: dict[str, Any]) -> None:
     extra = f"  x{rec['audit_over_read']} read" if "audit_over_read" in rec else ""
     extra += f"  KILLED: {rec['killed']}" if "killed" in rec else ""
     print(f"{what:<16} wall {rec['wall_s']:9.2f} s  peak RSS {rec['peak_rss_gib']:6.2f} GiB"
-          f" (tree {rec['peak_tree_rss_gib']:.2f}, one proc {rec['peak_proc_rss_gib']:.2f})  cpu {rec['user_s']:.0f}+"
-          f"{rec['sys_s']:.0f} s  exit {rec['exit_code']}{extra}", flush=True)
+          f" (tree {rec['peak_tree_rss_gib']:.2f}, one proc {rec['peak_proc_rss_gib']:.2f})"
+          f"  cpu {rec['user_s']:.0f}+{rec['sys_s']:.0f} s  exit {rec['exit_code']}{extra}",
+          flush=True)
     for ln in rec.get("stderr_tail", []):
         print(f"    {ln}")
 
