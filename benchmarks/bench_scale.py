@@ -6,10 +6,12 @@ dataset and engine, beside the raw pyarrow read of the same orders.
     python benchmarks/bench_scale.py DIR --no-engine-flag          # CLI without --engine
 
 Each measured step runs in its own process. The audit's process tree (for Spark, the JVM
-is a child of the Python driver) is polled every ``--poll`` seconds and its resident memory
-summed; ``/usr/bin/time -v`` gives CPU time and the peak of the largest single process. A
-watchdog kills the tree above ``--max-rss-gib`` or after ``--timeout`` seconds. Prints a
-table and appends one JSON line per step and run to ``benchmarks/results-scale.jsonl``.
+is a child of the Python driver) is polled every ``--poll`` seconds: resident memory summed
+over the tree, CPU time of every process in it. ``/usr/bin/time -v`` adds the exact peak of
+the largest single process. A watchdog kills the tree above ``--max-rss-gib`` or after
+``--timeout`` seconds. The report's findings and data issues are hashed, so runs of two
+engines on the same data can be compared. Prints a table and appends one JSON line per
+step and run to ``benchmarks/results-scale.jsonl``.
 Not part of the test suite (pytest collects only ``tests/``).
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -31,6 +34,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 PAGE = os.sysconf("SC_PAGE_SIZE")
+HZ = os.sysconf("SC_CLK_TCK")
 GIB = 2**30
 TIME = "/usr/bin/time"
 
@@ -55,6 +59,16 @@ def tree(pid: int) -> list[int]:
         out.append(p)
         todo.extend(kids.get(p, ()))
     return out
+
+
+def cpu_ticks(pids: list[int], seen: dict[int, int]) -> None:
+    """Record utime + stime (clock ticks) of each process; the last value seen counts."""
+    for p in pids:
+        try:
+            f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            seen[p] = int(f[11]) + int(f[12])
+        except (OSError, IndexError, ValueError):
+            continue
 
 
 def rss_bytes(pids: list[int]) -> int:
@@ -90,10 +104,11 @@ def measure(argv: list[str], env: dict[str, str], max_rss_gib: float, timeout: f
         t0 = time.perf_counter()
         proc = subprocess.Popen([TIME, "-v", "-o", tf.name, *argv], env=env,
                                 stdout=subprocess.DEVNULL, stderr=log)
-        peak, killed = 0, ""
+        peak, killed, ticks = 0, "", dict[int, int]()
         while proc.poll() is None:
             pids = tree(proc.pid)
             peak = max(peak, rss_bytes(pids))
+            cpu_ticks(pids, ticks)
             elapsed = time.perf_counter() - t0
             if peak > max_rss_gib * GIB or elapsed > timeout:
                 killed = (f"tree RSS {peak / GIB:.2f} GiB > {max_rss_gib} GiB"
@@ -106,7 +121,8 @@ def measure(argv: list[str], env: dict[str, str], max_rss_gib: float, timeout: f
         log.seek(0)
         err = log.read()
         res: dict[str, Any] = {"wall_s": round(wall, 2), "exit_code": proc.returncode,
-                               "peak_tree_rss_gib": round(peak / GIB, 3)}
+                               "peak_tree_rss_gib": round(peak / GIB, 3),
+                               "tree_cpu_s": round(sum(ticks.values()) / HZ, 1)}
         res.update(_time_v(tf.read()))
     # polling can miss a short peak of one process; /usr/bin/time cannot (but sees no sums)
     res["peak_rss_gib"] = max(res["peak_tree_rss_gib"], res["peak_proc_rss_gib"])
@@ -185,8 +201,10 @@ def report_summary(path: Path) -> dict[str, Any]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    same = json.dumps([doc.get("findings"), doc.get("data_issues")], sort_keys=True)
     return {"summary": doc.get("summary"), "findings": len(doc.get("findings", [])),
-            "data_issues": len(doc.get("data_issues", []))}
+            "data_issues": len(doc.get("data_issues", [])),
+            "sha256": hashlib.sha256(same.encode()).hexdigest()[:16]}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -270,7 +288,7 @@ def _print(rec: dict[str, Any]) -> None:
     extra += f"  KILLED: {rec['killed']}" if "killed" in rec else ""
     print(f"{what:<16} wall {rec['wall_s']:9.2f} s  peak RSS {rec['peak_rss_gib']:6.2f} GiB"
           f" (tree {rec['peak_tree_rss_gib']:.2f}, one proc {rec['peak_proc_rss_gib']:.2f})"
-          f"  cpu {rec['user_s']:.0f}+{rec['sys_s']:.0f} s  exit {rec['exit_code']}{extra}",
+          f"  cpu {rec['tree_cpu_s']:.0f} s  exit {rec['exit_code']}{extra}",
           flush=True)
     for ln in rec.get("stderr_tail", []):
         print(f"    {ln}")
