@@ -8,130 +8,31 @@ dataset and engine, beside the raw pyarrow read of the same orders.
 Each measured step runs in its own process. The audit's process tree (for Spark, the JVM
 is a child of the Python driver) is polled every ``--poll`` seconds: resident memory summed
 over the tree, CPU time of every process in it. ``/usr/bin/time -v`` adds the exact peak of
-the largest single process. A watchdog kills the tree above ``--max-rss-gib`` or after
-``--timeout`` seconds. The report's findings and data issues are hashed, so runs of two
-engines on the same data can be compared. Prints a table and appends one JSON line per
-step and run to ``benchmarks/results-scale.jsonl``.
-Not part of the test suite (pytest collects only ``tests/``).
+the largest single process. A watchdog kills the tree above ``--max-rss-gib``, after
+``--timeout`` seconds, or when the machine's available memory falls below
+``--min-free-gib`` (a shared machine: better our run than someone else's job). The
+report's findings and data issues are hashed, so runs of two engines on the same data can
+be compared. Prints a table and appends one JSON line per step and run to
+``benchmarks/results-scale.jsonl``. Not part of the test suite (pytest collects only
+``tests/``).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-PAGE = os.sysconf("SC_PAGE_SIZE")
-HZ = os.sysconf("SC_CLK_TCK")
-GIB = 2**30
-TIME = "/usr/bin/time"
-
-
-# -- process tree -------------------------------------------------------------------------
-def _children() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for task in Path("/proc").glob("[0-9]*"):
-        try:
-            ppid = int((task / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        kids.setdefault(ppid, []).append(int(task.name))
-    return kids
-
-
-def tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants (from /proc, at this instant)."""
-    kids, out, todo = _children(), [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, ()))
-    return out
-
-
-def cpu_ticks(pids: list[int], seen: dict[int, int]) -> None:
-    """Record utime + stime (clock ticks) of each process; the last value seen counts."""
-    for p in pids:
-        try:
-            f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            seen[p] = int(f[11]) + int(f[12])
-        except (OSError, IndexError, ValueError):
-            continue
-
-
-def rss_bytes(pids: list[int]) -> int:
-    total = 0
-    for p in pids:
-        try:
-            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def _kill(pids: list[int]) -> None:
-    for p in reversed(pids):  # children first, then their parents
-        with contextlib.suppress(OSError):
-            os.kill(p, signal.SIGKILL)
-
-
-def _time_v(text: str) -> dict[str, float]:
-    def num(label: str) -> float:
-        m = re.search(rf"{re.escape(label)}: ([\d.]+)", text)
-        return float(m.group(1)) if m else float("nan")
-
-    return {"user_s": num("User time (seconds)"), "sys_s": num("System time (seconds)"),
-            "peak_proc_rss_gib": round(num("Maximum resident set size (kbytes)") / 2**20, 3)}
-
-
-def measure(argv: list[str], env: dict[str, str], max_rss_gib: float, timeout: float,
-            poll: float) -> dict[str, Any]:
-    """Run ``argv`` under ``/usr/bin/time -v``; poll the summed RSS of its process tree."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf, \
-            tempfile.TemporaryFile("w+") as log:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([TIME, "-v", "-o", tf.name, *argv], env=env,
-                                stdout=subprocess.DEVNULL, stderr=log)
-        peak, killed, ticks = 0, "", dict[int, int]()
-        while proc.poll() is None:
-            pids = tree(proc.pid)
-            peak = max(peak, rss_bytes(pids))
-            cpu_ticks(pids, ticks)
-            elapsed = time.perf_counter() - t0
-            if peak > max_rss_gib * GIB or elapsed > timeout:
-                killed = (f"tree RSS {peak / GIB:.2f} GiB > {max_rss_gib} GiB"
-                          if peak > max_rss_gib * GIB else f"timeout {timeout:.0f} s")
-                _kill(pids[1:])  # not /usr/bin/time itself: it still reports CPU time
-                proc.wait()
-                break
-            time.sleep(poll)
-        wall = time.perf_counter() - t0
-        log.seek(0)
-        err = log.read()
-        res: dict[str, Any] = {"wall_s": round(wall, 2), "exit_code": proc.returncode,
-                               "peak_tree_rss_gib": round(peak / GIB, 3),
-                               "tree_cpu_s": round(sum(ticks.values()) / HZ, 1)}
-        res.update(_time_v(tf.read()))
-    # polling can miss a short peak of one process; /usr/bin/time cannot (but sees no sums)
-    res["peak_rss_gib"] = max(res["peak_tree_rss_gib"], res["peak_proc_rss_gib"])
-    if killed:
-        res["killed"] = killed
-    tail = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("\t")]
-    if proc.returncode not in (0, 1) and tail:
-        res["stderr_tail"] = tail[-8:]
-    return res
+sys.path.insert(0, str(HERE))
+from watch import GIB, measure  # noqa: E402
 
 
 # -- raw read baseline (runs in its own process: ``--read-worker``) -------------------------
@@ -227,6 +128,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="comma-separated tables for the read baseline (orders,payouts,agents)")
     ap.add_argument("--repeat", type=int, default=1, help="audit runs (the read runs once)")
     ap.add_argument("--max-rss-gib", type=float, default=20.0)
+    ap.add_argument("--min-free-gib", type=float, default=1.5,
+                    help="kill the run when the machine's available memory falls below this")
     ap.add_argument("--timeout", type=float, default=3 * 3600.0)
     ap.add_argument("--poll", type=float, default=0.2)
     ap.add_argument("--report", type=Path, default=None, help="JSON report path of the audit")
@@ -257,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         rec = {**base, "step": "read", "mode": mode, "tables": a.read_tables,
                "load_before": os.getloadavg()}
         rec.update(measure([a.python, str(Path(__file__).resolve()), "--read-worker", mode,
-                            *map(str, files)], env, a.max_rss_gib, a.timeout, a.poll))
+                            *map(str, files)], env, a.max_rss_gib, a.timeout, a.poll,
+                           a.min_free_gib))
         rec["load_after"] = os.getloadavg()
         read_s = rec["wall_s"] if rec["exit_code"] == 0 else None
         lines.append(rec)
@@ -268,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
                "spark_master": a.spark_master if a.engine == "spark" else None, "run": i + 1,
                "argv": audit_argv(a, report)[1:], "load_before": os.getloadavg()}
         report.unlink(missing_ok=True)
-        rec.update(measure(audit_argv(a, report), env, a.max_rss_gib, a.timeout, a.poll))
+        rec.update(measure(audit_argv(a, report), env, a.max_rss_gib, a.timeout, a.poll,
+                           a.min_free_gib))
         rec["load_after"] = os.getloadavg()
         if read_s and rec["exit_code"] in (0, 1) and not rec.get("killed"):
             rec["audit_over_read"] = round(rec["wall_s"] / read_s, 2)
