@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-FLUSH_ROWS = 262_144  # engineering default: rows buffered per partition before a write
+FLUSH_ROWS = 65_536  # engineering default: rows buffered per partition before a write
 
 
 def partition_bits(rows_hint: int, rows_per_part: int = 4_000_000) -> int:
