@@ -89,7 +89,7 @@ class Params(CheckParams):
 def run(net: Network, params: Params) -> Iterator[Finding]:
     if net.facts.orders == 0:
         return
-    t = agent_period_trade(net, params.window)
+    t = agent_period_trade(net, params.window, buying=True)
     # pay is often settled after the window it rewards, so an earner is an agent paid at all
     earner = np.zeros(net.n, dtype=bool)
     rec = net.pays.filter(pl.col("amount") > 0)["idx"].to_numpy()

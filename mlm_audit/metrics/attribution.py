@@ -12,7 +12,7 @@ the payout -> source order join and the cache:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -92,42 +92,66 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
     External sales with no agent seller (company direct) get ``idx`` = -1. Rows are sorted
     by (``idx``, ``pk``).
     """
-    def build() -> pl.DataFrame:
-        # buys and sells come sorted by (idx, mk), so (idx, pk) keys arrive in order:
-        # every column is a segment sum (np.add.reduceat), no hash group-by or join
-        b, s = net.buys, net.sells
-        bk, bkeep = _flow_keys(b, window)
-        sk, skeep = _flow_keys(s, window)
-        # each column is built, reduced and dropped in turn: fact tables can hold 100M rows
-        kind, ext, net_ = b["kind"].to_numpy(), b["ext"].to_numpy(), b["net"].to_numpy()
-        buyer = _segments(bk, bkeep, {
-            "purchased": lambda: net_ * np.isin(kind, PURCHASE_CODES),
-            "self_use": lambda: net_ * (kind == KIND_CODE["self_purchase"]),
-            "stock_up": lambda: net_ * (kind == KIND_CODE["stock_up"]),
-            "int_direct": lambda: net_ * (~ext & (kind != KIND_CODE["stock_up"])),
-            "buys": lambda: b["n"].to_numpy() * ~ext,
-        })
-        skind, sext, snet = s["kind"].to_numpy(), s["ext"].to_numpy(), s["net"].to_numpy()
-        sells = ((s["idx"].to_numpy() >= 0) & (skind != KIND_CODE["return"])
-                 & (skind != NULL_KIND))
-        seller = _segments(sk, skeep & (sells | sext), {
-            "resold": lambda: snet * sells, "ext": lambda: snet * sext,
-            "ext_orders": lambda: s["n"].to_numpy() * sext,
-        })
-        keys = _sorted_union(buyer[0], seller[0])
-        cols: dict[str, npt.NDArray[np.int64]] = {}
-        for got, sums in (buyer, seller):
-            at = np.searchsorted(keys, got)
-            for c, v in sums.items():
-                cols[c] = np.zeros(keys.size, np.int64)
-                cols[c][at] = v
-        return pl.DataFrame({
-            "idx": ((keys >> _PK_BITS) - 1).astype(np.int32),
-            "pk": (keys & ((1 << _PK_BITS) - 1)).astype(np.int32),
-            **{c: cols[c] for c in FLOW_COLS},
-        })
+    return cached(net, ("flows", window), lambda: _flows(net.buys, net.sells, window))
 
-    return cached(net, ("flows", window), build)
+
+CHUNK_ROWS = 8_000_000  # engineering default: fact rows per agent range in per-agent views
+
+
+def _agent_ranges(net: Network, rows: int | None = None
+                  ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """``buys`` and ``sells`` cut into ranges of agents of about ``rows`` rows each (both
+    tables are sorted by agent), so a per-agent view is built one range at a time."""
+    b, s = net.buys, net.sells
+    rows = rows or CHUNK_ROWS
+    if b.height + s.height <= rows:
+        yield b, s
+        return
+    bi = b["idx"].to_numpy().astype(np.int64) + 1
+    si = s["idx"].to_numpy().astype(np.int64) + 1
+    cum = np.cumsum(np.bincount(bi, minlength=net.n + 1) + np.bincount(si, minlength=net.n + 1))
+    cuts = np.searchsorted(cum, np.arange(rows, int(cum[-1]), rows)) + 1
+    bounds = np.unique(np.concatenate(([0], cuts, [net.n + 1])))
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        b0, b1 = np.searchsorted(bi, [lo, hi])
+        s0, s1 = np.searchsorted(si, [lo, hi])
+        yield b.slice(int(b0), int(b1 - b0)), s.slice(int(s0), int(s1 - s0))
+
+
+def _flows(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFrame:
+    """:func:`order_flows` of some rows of ``buys`` and ``sells``."""
+    # buys and sells come sorted by (idx, mk), so (idx, pk) keys arrive in order:
+    # every column is a segment sum (np.add.reduceat), no hash group-by or join
+    bk, bkeep = _flow_keys(b, window)
+    sk, skeep = _flow_keys(s, window)
+    # each column is built, reduced and dropped in turn: fact tables can hold 100M rows
+    kind, ext, net_ = b["kind"].to_numpy(), b["ext"].to_numpy(), b["net"].to_numpy()
+    buyer = _segments(bk, bkeep, {
+        "purchased": lambda: net_ * np.isin(kind, PURCHASE_CODES),
+        "self_use": lambda: net_ * (kind == KIND_CODE["self_purchase"]),
+        "stock_up": lambda: net_ * (kind == KIND_CODE["stock_up"]),
+        "int_direct": lambda: net_ * (~ext & (kind != KIND_CODE["stock_up"])),
+        "buys": lambda: b["n"].to_numpy() * ~ext,
+    })
+    skind, sext, snet = s["kind"].to_numpy(), s["ext"].to_numpy(), s["net"].to_numpy()
+    sells = ((s["idx"].to_numpy() >= 0) & (skind != KIND_CODE["return"])
+             & (skind != NULL_KIND))
+    seller = _segments(sk, skeep & (sells | sext), {
+        "resold": lambda: snet * sells, "ext": lambda: snet * sext,
+        "ext_orders": lambda: s["n"].to_numpy() * sext,
+    })
+    keys = _sorted_union(buyer[0], seller[0])
+    cols: dict[str, npt.NDArray[np.int64]] = {}
+    for got, sums in (buyer, seller):
+        at = np.searchsorted(keys, got)
+        for c, v in sums.items():
+            cols[c] = np.zeros(keys.size, np.int64)
+            cols[c][at] = v
+    return pl.DataFrame({
+        "idx": ((keys >> _PK_BITS) - 1).astype(np.int32),
+        "pk": (keys & ((1 << _PK_BITS) - 1)).astype(np.int32),
+        **{c: cols[c] for c in FLOW_COLS},
+    })
 
 
 _PK_BITS = 24  # period keys stay below 2**24 (year 9999 in months is 120000)
@@ -170,14 +194,23 @@ def _segments(keys: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_],
     return keys[start], out
 
 
-def agent_period_trade(net: Network, window: Window) -> pl.DataFrame:
+def agent_period_trade(net: Network, window: Window, buying: bool = False) -> pl.DataFrame:
     """Per agent and period key ``pk``: ``purchased``, ``self_use``, ``stock_up``, ``resold``
     (see :func:`order_flows`) and ``earned`` (payouts received in the period). Rows without
-    a date fall out of dated windows. Unordered."""
-    flows = order_flows(net, window).filter(pl.col("idx") >= 0).select(
-        "idx", "pk", "purchased", "self_use", "stock_up", "resold")
-    return merge_sums([flows, earned_by_agent_period(net, window)],
-                      ("purchased", "self_use", "stock_up", "resold", "earned"))
+    a date fall out of dated windows. With ``buying``, only agent-periods with purchases
+    (built one range of agents at a time: the memory of the purchases, not of every sale).
+    Unordered."""
+    cols = ("idx", "pk", "purchased", "self_use", "stock_up", "resold")
+    if buying:
+        parts = [_flows(b, s, window).filter((pl.col("idx") >= 0) & (pl.col("purchased") > 0))
+                 .select(cols) for b, s in _agent_ranges(net)]
+        flows = pl.concat(parts) if parts else pl.DataFrame(
+            schema={c: pl.Int32 if c in ("idx", "pk") else pl.Int64 for c in cols})
+    else:
+        flows = order_flows(net, window).filter(pl.col("idx") >= 0).select(cols)
+    out = merge_sums([flows, earned_by_agent_period(net, window)],
+                     ("purchased", "self_use", "stock_up", "resold", "earned"))
+    return out.filter(pl.col("purchased") > 0) if buying else out
 
 
 def earned_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
@@ -215,12 +248,13 @@ def external_share_parts(net: Network, window: Window) -> pl.DataFrame:
     sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
     """
     unsold = pl.max_horizontal(pl.col("stock_up") - pl.col("resold"), pl.lit(0))
-    return order_flows(net, window).select(
+    parts = [_flows(b, s, window).select(
         "idx", "pk",
         pl.max_horizontal(pl.col("ext"), pl.lit(0)).alias("ext"),
         pl.max_horizontal(pl.col("int_direct") + unsold, pl.lit(0)).alias("internal"),
         (pl.col("buys") + pl.col("ext_orders")).alias("orders"),
-    )
+    ) for b, s in _agent_ranges(net)]  # one range of agents at a time
+    return pl.concat(parts)
 
 
 def downline_period_sums(

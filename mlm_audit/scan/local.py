@@ -88,7 +88,8 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
     say = step or (lambda _s: None)
     pay = _clean("payouts", lambda d: _payouts(payouts, dim, plan, bits, d),
                  lambda r: r.ids, say)
-    order = _clean("orders", lambda d: _orders(orders, dim, plan, bits, d),
+    linked = pay.records.rows > 0  # else order records only serve the repeated-id test
+    order = _clean("orders", lambda d: _orders(orders, dim, plan, bits, d, linked),
                    lambda r: r.records, say)
     say("joining payouts to their source orders")
     pays = _join(pay, order, dim)
@@ -133,7 +134,8 @@ def _payouts(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64
     return out
 
 
-def _orders(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64) -> _OrderPass:
+def _orders(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64,
+            linked: bool = True) -> _OrderPass:
     out = _OrderPass(Spill("h", bits), Groups("net", ("k",), bits, dim.n),
                      Groups("net", ("k",), bits, dim.n), Samples(), 0)
     seen: set[str] = set()
@@ -144,7 +146,8 @@ def _orders(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64) ->
         out.kept += o.height - int(o["neg"].sum())
         out.buys.add(derive.buys_part(o))
         out.sells.add(derive.sells_part(o))
-        out.records.add(derive.order_records(o))
+        rec = derive.order_records(o)
+        out.records.add(rec if linked else rec.select("h"))
     return out
 
 
@@ -154,7 +157,7 @@ def _join(pay: _PayoutPass, order: _OrderPass, dim: Dim) -> Groups:
         spill.close()
     for b in pay.unlinked.batches(0):
         pays.add(derive.pays_part(derive.attribute(b, dim, None)))
-    for p in range(pay.records.parts):
+    for p in range(pay.records.parts if pay.records.rows else 0):
         o = order.records.read(p)
         table = None
         if o is not None:

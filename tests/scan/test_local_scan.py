@@ -104,3 +104,19 @@ def test_partitions_do_not_change_the_facts(pyramid: Dataset, bits: int,
     same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, batch_rows=97,
                             bits=bits))
     same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0))
+
+
+def test_per_agent_views_by_agent_range(pyramid: Dataset, monkeypatch: pytest.MonkeyPatch
+                                        ) -> None:
+    from mlm_audit.metrics import attribution as attr
+
+    net, _ = preflight.run(pyramid)
+    whole_parts = attr.external_share_parts(net, "month").sort("idx", "pk")
+    whole_trade = attr.agent_period_trade(net, "month", buying=True).sort("idx", "pk")
+    full = attr.agent_period_trade(net, "month").filter(pl.col("purchased") > 0)
+    assert whole_trade.equals(full.sort("idx", "pk"))
+    monkeypatch.setattr(attr, "CHUNK_ROWS", 37)  # many ranges of agents
+    assert len(list(attr._agent_ranges(net))) > 5
+    assert attr.external_share_parts(net, "month").sort("idx", "pk").equals(whole_parts)
+    assert attr.agent_period_trade(net, "month", buying=True).sort("idx", "pk").equals(
+        whole_trade)
