@@ -29,7 +29,9 @@ LOCAL_CONF = {
     "spark.ui.showConsoleProgress": "false",
     "spark.log.level": "ERROR",
     "spark.sql.shuffle.partitions": "8",
-    "spark.driver.memory": "4g",
+    "spark.driver.memory": "6g",
+    # the fact tables come back to the driver: tens of millions of agent-months at scale
+    "spark.driver.maxResultSize": "0",
 }
 # every session the engine runs on: naive timestamps read as UTC wall-clock time (the
 # canonical tables' meaning), Arrow for everything that crosses into Python
