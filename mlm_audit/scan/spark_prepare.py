@@ -53,6 +53,18 @@ def sources(inputs: Inputs) -> dict[str, str | Path | None]:
     return out
 
 
+def job_failure(e: Exception) -> Exception:
+    """A failed Spark job (lost executors, a driver out of memory, ...) as a one-line error
+    with what to do, not a Java stack trace; anything else is returned as it is (a bug)."""
+    if not type(e).__module__.startswith(("py4j", "pyspark")):
+        return e
+    text = str(e).strip()
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), type(e).__name__)
+    return InputError(f"a Spark job failed: {first[:300]}. The fact tables come back to the "
+                      "driver: if it ran out of memory, give it more (--driver-memory, "
+                      "spark.driver.maxResultSize)")
+
+
 def prepare_spark(inputs: Inputs, plan: ScanPlan, step: Step | None = None
                   ) -> tuple[Network, list[DataIssue], list[InputInfo]]:
     where = sources(inputs)
@@ -65,7 +77,10 @@ def prepare_spark(inputs: Inputs, plan: ScanPlan, step: Step | None = None
 
     def scan_with(net: Network, p: ScanPlan) -> Facts:
         loads.clear()
-        return scan_spark(spark, data.orders, data.payouts, net.dim, p, step, loads)
+        try:
+            return scan_spark(spark, data.orders, data.payouts, net.dim, p, step, loads)
+        except Exception as e:
+            raise job_failure(e) from None
 
     def source(table: str) -> Source:
         name = data.names.get(table)

@@ -100,3 +100,19 @@ def test_input_errors(spark: Any, files: Path, kw: dict[str, str], message: str)
         read_spark_inputs(spark, args["orders"], args["payouts"], args["agents"])
     assert message in str(e.value)
     assert "Traceback" not in str(e.value) and "at org.apache" not in str(e.value)
+
+
+def test_a_failed_spark_job_is_one_located_line() -> None:
+    from mlm_audit.model import InputError
+    from mlm_audit.scan.spark_prepare import job_failure
+
+    class Py4JJavaError(Exception):
+        pass
+
+    Py4JJavaError.__module__ = "py4j.protocol"
+    err = job_failure(Py4JJavaError("\n  java.lang.OutOfMemoryError: Java heap space\n\tat x.y"))
+    assert isinstance(err, InputError)
+    assert "a Spark job failed: java.lang.OutOfMemoryError: Java heap space." in str(err)
+    assert "\tat" not in str(err)
+    bug = KeyError("k")
+    assert job_failure(bug) is bug  # our own errors stay bugs (exit 3)
