@@ -18,6 +18,7 @@ import polars as pl
 from mlm_audit.metrics import money, tree
 from mlm_audit.scan.dim import Dim
 from mlm_audit.scan.facts import Facts, ScanPlan
+from mlm_audit.scan.ids import AgentIndex
 from mlm_audit.schema import Dataset
 
 IntArray = npt.NDArray[np.int32]
@@ -237,4 +238,4 @@ def lookup(values: pl.Series, keys: pl.Series) -> IntArray:
 
 def sponsor_index(agents: pl.DataFrame) -> IntArray:
     """Dense parent array from ``sponsor_id``; unknown or empty sponsors become roots."""
-    return lookup(agents["sponsor_id"], agents["agent_id"])
+    return AgentIndex(agents["agent_id"]).lookup(agents["sponsor_id"])

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics import windows
-from mlm_audit.metrics.groups import merge_sums
+from mlm_audit.metrics.groups import interleave, merge_sums
 from mlm_audit.metrics.periods import Window, month_period
 from mlm_audit.metrics.sources import cached, kind_names, recruit_funding
 from mlm_audit.scan.facts import NULL_KIND
@@ -140,10 +140,9 @@ def _flows(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFrame:
         "resold": lambda: snet * sells, "ext": lambda: snet * sext,
         "ext_orders": lambda: s["n"].to_numpy() * sext,
     })
-    keys = _sorted_union(buyer[0], seller[0])
+    keys, at_buyer, at_seller = interleave(buyer[0], seller[0])
     cols: dict[str, npt.NDArray[np.int64]] = {}
-    for got, sums in (buyer, seller):
-        at = np.searchsorted(keys, got)
+    for at, (_, sums) in ((at_buyer, buyer), (at_seller, seller)):
         for c, v in sums.items():
             cols[c] = np.zeros(keys.size, np.int64)
             cols[c][at] = v
@@ -163,15 +162,6 @@ def _flow_keys(df: pl.DataFrame, window: Window
     pk = df.select(month_period(window))["pk"].to_numpy().astype(np.int64)
     keys = ((df["idx"].to_numpy().astype(np.int64) + 1) << _PK_BITS) | np.maximum(pk, 0)
     return keys, pk >= 0
-
-
-def _sorted_union(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
-                  ) -> npt.NDArray[np.int64]:
-    """Distinct values of two arrays, sorted (np.union1d hashes, far slower at this size)."""
-    both = np.sort(np.concatenate((a, b)))
-    if both.size == 0:
-        return both
-    return both[np.concatenate(([True], both[1:] != both[:-1]))]
 
 
 def _segments(keys: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_],

@@ -116,7 +116,7 @@ def merge_sums(frames: list[pl.DataFrame], cols: tuple[str, ...]) -> pl.DataFram
     merged = keys[0]
     at: list[npt.NDArray[np.int64] | None] = [None]
     for k in keys[1:]:
-        merged, pos_old, pos_new = _interleave(merged, k)
+        merged, pos_old, pos_new = interleave(merged, k)
         at = [*(pos_old if a is None else pos_old[a] for a in at), pos_new]
     out: dict[str, Any] = {"idx": (merged // span).astype(np.int32),
                            "pk": (merged % span + lo).astype(np.int32)}
@@ -140,7 +140,7 @@ def merge_sums(frames: list[pl.DataFrame], cols: tuple[str, ...]) -> pl.DataFram
     return pl.DataFrame(out)
 
 
-def _interleave(
+def interleave(
     ka: npt.NDArray[np.int64], kb: npt.NDArray[np.int64],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Union of two strictly increasing key arrays and where each input lands in it."""

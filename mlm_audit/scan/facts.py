@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
-
 OTHER_KIND = 6  # a kind outside the canonical list
 NULL_KIND = 7  # no kind given
 NO_SOURCE = -1  # src_kind / src_ext of a payout without a source order
@@ -39,17 +37,6 @@ CROSS_TOP: dict[str, pl.DataType] = {
     "amount": pl.Int64(), "kind": pl.String(),
 }
 
-# (table, code, column) of every sample an engine returns
-SAMPLE_KEYS = (
-    ("orders", "duplicate_id", "order_id"),
-    ("orders", "negative_amount", "amount"),
-    ("orders", "unknown_agent", "seller_id"),
-    ("payouts", "duplicate_id", "payout_id"),
-    ("payouts", "negative_amount", "amount"),
-    ("payouts", "unknown_agent", "recipient_id"),
-    ("payouts", "unknown_agent", "source_agent_id"),
-    ("payouts", "cross_line_payout", "source_agent_id"),
-)
 SampleKey = tuple[str, str, str]
 
 
@@ -59,16 +46,6 @@ def keys(table: str) -> list[str]:
 
 def empty(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema=FACT_SCHEMAS[table])
-
-
-def order_kind_name(code: int) -> str:
-    return ORDER_KINDS[code] if 0 <= code < len(ORDER_KINDS) else (
-        "(unknown)" if code == OTHER_KIND else "(none)")
-
-
-def payout_kind_name(code: int) -> str:
-    return PAYOUT_KINDS[code] if 0 <= code < len(PAYOUT_KINDS) else (
-        "(unknown)" if code == OTHER_KIND else "(none)")
 
 
 @dataclass(frozen=True)
