@@ -102,23 +102,35 @@ def _money_decimal(df: pl.DataFrame, col: str, scale: int, minor: bool
 
 
 def _money_fast(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
-    """Money from text, fast for clean values (``12.50``, ``-12``, ``+3.00``).
+    """Money from text, fast for clean values (``12.50``, ``-12``, ``+3.00``): the value
+    :func:`money_clean` reads, then :func:`money_rest` for the rows it leaves."""
+    return money_rest(df, col, minor, df.select(money_clean(col, minor))[col])
+
+
+def money_clean(col: str, minor: bool) -> pl.Expr:
+    """The value of each clean text amount, null elsewhere: an expression, so that a loader
+    can evaluate it beside the other columns' (polars runs them in parallel).
 
     One anchored match finds the values that are a plain integer or have exactly two
     decimals, within the digit limits of ``MONEY_RE``/``MINOR_RE``; a decimal (or integer)
-    cast reads those exactly. The exact parser (:func:`_money_text`) runs only on the rows
-    left (spaces, symbols, separators, other decimals, errors), so every row gets the value
-    and error the exact parser would give it.
+    cast reads those exactly.
     """
     s = pl.col(col)
     if minor:
         clean = s.str.contains(r"^[+-]?[0-9]{1,18}$")
-        val = df.select(pl.when(clean).then(s.cast(pl.Int64, strict=False)).alias(col))[col]
-    else:
-        # "[+-]d.dd" or "[+-]d" with 1..16 digits: a decimal cast at scale 2 is exact there
-        clean = s.str.contains(rf"^[+-]?[0-9]{{1,{MAX_WHOLE_DIGITS}}}(?:\.[0-9]{{2}})?$")
-        cents = s.cast(pl.Decimal(18, 2), strict=False).to_physical().cast(pl.Int64)
-        val = df.select(pl.when(clean).then(cents).alias(col))[col]
+        return pl.when(clean).then(s.cast(pl.Int64, strict=False)).alias(col)
+    # "[+-]d.dd" or "[+-]d" with 1..16 digits: a decimal cast at scale 2 is exact there
+    clean = s.str.contains(rf"^[+-]?[0-9]{{1,{MAX_WHOLE_DIGITS}}}(?:\.[0-9]{{2}})?$")
+    cents = s.cast(pl.Decimal(18, 2), strict=False).to_physical().cast(pl.Int64)
+    return pl.when(clean).then(cents).alias(col)
+
+
+def money_rest(df: pl.DataFrame, col: str, minor: bool, val: pl.Series
+               ) -> tuple[pl.Series, pl.Series]:
+    """``val`` (from :func:`money_clean`) completed by the exact parser
+    (:func:`_money_text`) on the rows it left (spaces, symbols, separators, other decimals,
+    errors), so every row gets the value and error the exact parser would give it; and the
+    mask of invalid values."""
     need = val.is_null() & df[col].is_not_null()
     invalid = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True).alias(col)
     if need.any():

@@ -167,11 +167,16 @@ def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
     flags: list[pl.Series] = []
     money_cols: list[str] = []
     date_cols: list[str] = []
+    text_money: list[str] = []
     for col in df.columns:
         if col == ROW:
             continue
         dtype = schema[col]
-        if dtype == pl.Int64():
+        if dtype == pl.Int64() and df.schema[col] == pl.String:
+            exprs.append(coerce.money_clean(col, minor))  # finished below
+            text_money.append(col)
+            money_cols.append(col)
+        elif dtype == pl.Int64():
             val, invalid = coerce.money(df, col, minor)
             flags.extend([val, invalid.alias(f"_bad_{col}")])
             money_cols.append(col)
@@ -179,7 +184,10 @@ def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
             date_cols.append(col)
         else:
             exprs.append(coerce.as_text(col, df.schema[col]).alias(col))
-    typed = df.with_columns(*exprs, *flags)
+    typed = df.with_columns(*exprs, *flags)  # one select: polars works the columns in parallel
+    for col in text_money:
+        val, invalid = coerce.money_rest(df, col, minor, typed[col])
+        typed = typed.with_columns(val, invalid.alias(f"_bad_{col}"))
     for col in date_cols:
         parsed, bad_dates = coerce.dates(df, col)
         typed = typed.with_columns(parsed, bad_dates.alias(f"_bad_{col}"))

@@ -25,6 +25,7 @@ import polars as pl
 from mlm_audit.io import stream_read as sr
 from mlm_audit.io.loader import Sink, coerce_frame, file_issues, load_table
 from mlm_audit.io.mapping import MappingFile, resolve
+from mlm_audit.io.prefetch import prefetch
 from mlm_audit.io.readers import SNIFF_BYTES, _drop_blank_rows, _reader_errors, check_file
 from mlm_audit.io.stream_merge import Merge, Quiet
 from mlm_audit.io.text import detect_encoding
@@ -138,7 +139,7 @@ class TableStream:
             return
         with _located(self._file, self._fmt):
             self._verify()
-        yield from self._pass(None if columns is None else list(columns))
+        yield from prefetch(self._pass(None if columns is None else list(columns)))
 
     def _pass(self, columns: list[str] | None) -> Iterator[pl.DataFrame]:
         record = columns is None and self._info is None

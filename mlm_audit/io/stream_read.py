@@ -52,7 +52,10 @@ def scan_bytes(path: Path, check_utf8: bool) -> ByteScan:
             h.update(chunk)
             if check_utf8 and out.nul_line is None and (nul := chunk.find(b"\x00")) >= 0:
                 out.nul_line = lines + chunk.count(b"\n", 0, nul) + 1
-            if check_utf8 and out.bad_at is None:
+            # ASCII is UTF-8: decode (slow, holding the interpreter) only the rest, or an
+            # ASCII chunk that must finish a character the previous chunk began
+            if check_utf8 and out.bad_at is None and not (
+                    chunk.isascii() and not dec.getstate()[0]):
                 try:
                     dec.decode(chunk)
                 except UnicodeDecodeError as e:
