@@ -61,11 +61,14 @@ def sound_agents(agents: pl.DataFrame, afile: str | None, issues: list[DataIssue
     agents = _dedupe(agents, "agent_id", "agents", afile, issues)
     ids = agents["agent_id"]
     sponsor = pl.col("sponsor_id")
-    is_marker = sponsor.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS) & ~sponsor.is_in(
-        ids.implode()
-    )
+    marker = agents.select(sponsor.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS))
+    marker_s = marker.to_series()
+    if marker_s.any():  # a marker that is also an agent's id is a sponsor, not a marker
+        at = marker_s.arg_true()
+        named = agents["sponsor_id"].gather(at).is_in(ids.implode())
+        marker_s = marker_s.scatter(at.filter(named), False)
     agents = agents.with_columns(
-        pl.when(sponsor.is_null() | is_marker).then(None).otherwise(sponsor).alias("sponsor_id")
+        pl.when(sponsor.is_null() | marker_s).then(None).otherwise(sponsor).alias("sponsor_id")
     )
     selfs = agents.filter(pl.col("sponsor_id") == pl.col("agent_id"))
     itemize(issues, selfs, "self_sponsor", IssueLevel.error, "agents", afile, "sponsor_id",
