@@ -68,11 +68,13 @@ def measure(name: str, argv: list[str], max_rss_gib: float, ok: tuple[int, ...] 
         return {"wall_s": round(wall, 2), "killed_at_rss_gib": round(killed_at, 2)}
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
     peak = int(m.group(1)) / 2**20 if m else float("nan")
+    cpu = sum(float(c) for c in re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)", err))
     if proc.returncode not in ok:
         sys.stderr.write(err[-3000:])
         raise SystemExit(f"{name} failed with exit code {proc.returncode}")
-    print(f"{name:<10} wall {wall:8.2f} s   peak RSS {peak:6.2f} GiB", flush=True)
-    return {"wall_s": round(wall, 2), "peak_rss_gib": round(peak, 2)}
+    print(f"{name:<10} wall {wall:8.2f} s   cpu {cpu:8.2f} s   peak RSS {peak:6.2f} GiB",
+          flush=True)
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_gib": round(peak, 2)}
 
 
 def main() -> None:
@@ -94,7 +96,8 @@ def main() -> None:
 
     data = args.workdir / f"{args.scenario}-{args.agents}-{args.orders_per_agent:g}-{args.format}"
     py = sys.executable
-    results: dict[str, object] = {"agents": args.agents, "scenario": args.scenario,
+    results: dict[str, object] = {"load_average_before": os.getloadavg(),
+                                  "agents": args.agents, "scenario": args.scenario,
                                   "orders_per_agent": args.orders_per_agent,
                                   "format": args.format, "data": str(data)}
     if not (args.reuse and (data / "scenario.json").exists()):
