@@ -138,34 +138,47 @@ PAYOUT_RECORD = ("recipient_idx", "source_idx", "amount", "kcode", "mk", "g0", "
                  "soh", "linked")
 
 
+Source = tuple[npt.NDArray[np.int64], ...]  # buyer, seller, kind, ext, jd of source orders
+
+
 def attribute(p: pl.DataFrame, dim: Dim, orders: tuple[pl.DataFrame, HashIndex] | None
               ) -> pl.DataFrame:
     """Payout records joined to the order records of their source orders (``orders``: the
     kept order records of the same partition and a hash table of their ids, or None):
     ``gen``, ``src_kind``, ``src_ext``, ``sjd`` (docs/scans.md)."""
-    rec = p["recipient_idx"].to_numpy()
-    src = p["source_idx"].to_numpy()
-    none = np.full(p.height, -1, dtype=np.int64)
-    ob, os_, ok, oe, oj = none, none, none, none, none
+    src = None
     if orders is not None and orders[0].height and p.height:
         o, table = orders
         pos = table.find(p["soh"].to_numpy())
-        found = (pos >= 0) & p["linked"].to_numpy()
-        at = np.where(found, pos, 0)
+        src = source(o, np.where(p["linked"].to_numpy(), pos, -1))
+    return attributed(p, dim, src)
 
-        def col(c: str) -> npt.NDArray[np.int64]:
-            return np.where(found, o[c].to_numpy()[at].astype(np.int64), -1)
 
-        ob, os_, ok, oe, oj = (col("buyer_idx"), col("seller_idx"), col("kcode"), col("ext"),
-                               col("jd"))
+def source(o: pl.DataFrame, pos: npt.NDArray[np.int64]) -> Source:
+    """The columns of order records ``o`` at ``pos`` (-1: no source order)."""
+    found = pos >= 0
+    at = np.where(found, pos, 0)
+
+    def col(c: str) -> npt.NDArray[np.int64]:
+        return np.where(found, o[c].to_numpy()[at].astype(np.int64), -1)
+
+    return col("buyer_idx"), col("seller_idx"), col("kcode"), col("ext"), col("jd")
+
+
+def attributed(p: pl.DataFrame, dim: Dim, src: Source | None) -> pl.DataFrame:
+    """``attribute`` with the source orders' columns found (None: no payout has one)."""
+    rec = p["recipient_idx"].to_numpy()
+    src_agent = p["source_idx"].to_numpy()
+    none = np.full(p.height, -1, dtype=np.int64)
+    ob, os_, ok, oe, oj = src if src is not None else (none,) * 5
     gen = p["g0"].to_numpy().copy()
-    infer = np.flatnonzero((src < 0) & ((os_ >= 0) | (ob >= 0)))
+    infer = np.flatnonzero((src_agent < 0) & ((os_ >= 0) | (ob >= 0)))
     if infer.size:
         g_sel = dim.gen(rec[infer], os_[infer].astype(np.int32))
         g_buy = dim.gen(rec[infer], ob[infer].astype(np.int32))
         gen[infer] = np.where(g_sel >= 0, g_sel, g_buy)
     gen = np.minimum(gen, (1 << 20) - 2)  # the packed key holds 20 bits of generations
-    buyer_ok = (ob >= 0) & (ob != rec) & ((src < 0) | (src == ob))
+    buyer_ok = (ob >= 0) & (ob != rec) & ((src_agent < 0) | (src_agent == ob))
     sjd = np.where(buyer_ok & (oe == 0) & (ok != RETURN) & (ok != NULL_KIND), oj, -1)
     return p.with_columns(
         pl.Series("gen", gen.astype(np.int32)), pl.Series("src_kind", ok.astype(np.int8)),

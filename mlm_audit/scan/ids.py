@@ -35,16 +35,26 @@ class AgentIndex:
     def lookup(self, values: pl.Series) -> npt.NDArray[np.int32]:
         """Dense index of each value, -1 where null or not an agent."""
         n = values.len()
-        if n == 0 or self.ids.len() == 0:
+        nulls = values.null_count()
+        if n == nulls or self.ids.len() == 0:
             return np.full(n, -1, dtype=np.int32)
         vals = values.cast(pl.String)
+        if nulls == 0:
+            return self._find(vals)
+        given = vals.is_not_null()
+        out = np.full(n, -1, dtype=np.int32)
+        out[given.to_numpy()] = self._find(vals.filter(given))
+        return out
+
+    def _find(self, vals: pl.Series) -> npt.NDArray[np.int32]:
+        """Dense index of each (non-null) value, -1 where not an agent."""
         if self.exact:
             return self._join(vals)
         pos = self.table.find(id_hash(vals))
         hit = pos >= 0
         cand = np.where(hit, pos, 0)
         same = self.check[cand] == vals.hash(CHECK_SEED).to_numpy()
-        return np.where(hit & same & vals.is_not_null().to_numpy(), cand, -1).astype(np.int32)
+        return np.where(hit & same, cand, -1).astype(np.int32)
 
     def _join(self, vals: pl.Series) -> npt.NDArray[np.int32]:
         table = pl.DataFrame({"v": self.ids, "i": pl.int_range(0, self.ids.len(), eager=True,

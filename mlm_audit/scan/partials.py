@@ -7,7 +7,7 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.scan.facts import SAMPLE_ROWS, Sample, SampleKey
-from mlm_audit.scan.spill import Spill
+from mlm_audit.scan.spill import Budget, Spill
 
 IDX_SHIFT = 33  # buys and sells pack (mk, kind, ext, jd) in 33 bits below the agent
 
@@ -17,19 +17,21 @@ COMPACT_ROWS = 4_000_000  # engineering default: partial rows held before a merg
 class Groups:
     """Sums of ``value`` and row counts ``n`` per group key over many batches.
 
-    With ``bits`` > 0 the partial rows are spilled to disk in ranges of agents and merged one
-    range at a time at the end, so memory holds one range of partial rows, not all of them.
+    With ``bits`` > 0 the partial rows are spilled (:class:`Spill`): held in memory while
+    the scan's ``budget`` has room and merged at once at the end; beyond it, on disk in
+    ranges of agents merged one range at a time, so memory holds one range of partial rows,
+    not all of them.
     """
 
     def __init__(self, value: str, keys: tuple[str, ...] = ("idx", "rest"), bits: int = 0,
-                 agents: int = 0) -> None:
+                 agents: int = 0, budget: Budget | None = None) -> None:
         self.value = value
         self.keys = list(keys)
         self.parts: list[pl.DataFrame] = []
         self.pending = 0  # rows in parts not yet merged
         self.merged = 0
         self.agents = agents
-        self.spill = Spill("_p", bits) if bits else None
+        self.spill = Spill("_p", bits, budget=budget) if bits else None
 
     def add(self, part: pl.DataFrame) -> None:
         if part.height == 0:
@@ -63,6 +65,11 @@ class Groups:
     def _group(self, df: pl.DataFrame) -> pl.DataFrame:
         return df.lazy().group_by(self.keys).agg(
             pl.col(self.value).sum(), pl.col("n").sum()).collect(engine="streaming")
+
+    def cleanup(self) -> None:
+        if self.spill is not None:
+            self.spill.cleanup()
+        self.parts = []
 
     def result(self) -> pl.DataFrame:
         """The merged groups, sorted by their keys."""

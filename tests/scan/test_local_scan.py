@@ -91,8 +91,8 @@ def test_a_wider_window_rescans() -> None:
     assert net.require(days=7) is f  # narrower: answered by the same facts
 
 
-@pytest.mark.parametrize("bits", [1, 3])
-def test_partitions_do_not_change_the_facts(pyramid: Dataset, bits: int,
+@pytest.mark.parametrize(("bits", "budget"), [(1, 0), (3, 0), (3, 20_000), (2, 1 << 30)])
+def test_partitions_do_not_change_the_facts(pyramid: Dataset, bits: int, budget: int,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from mlm_audit.scan import spill
 
@@ -101,6 +101,8 @@ def test_partitions_do_not_change_the_facts(pyramid: Dataset, bits: int,
     whole = scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0)
     assert (whole.pays["src_kind"] >= 0).any()  # payouts linked to their source orders
     monkeypatch.setattr(spill, "FLUSH_ROWS", 50)  # write to disk, several batches a part
+    # budget 0: every spill on disk; 20 kB: some spills leave memory midway, others stay
+    monkeypatch.setattr(spill, "MEMORY_BYTES", budget)
     same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, batch_rows=97,
                             bits=bits))
     same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0))
