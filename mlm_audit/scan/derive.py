@@ -16,6 +16,7 @@ from mlm_audit.scan.partials import IDX_SHIFT, Samples
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS
 
 DAY_US = 86_400 * 1_000_000
+EPOCH_MK = 1970 * 12  # mk of January 1970
 MAX_DAYS = 4000  # engineering bound on entry windows (the packed key holds 12 bits of days)
 RETURN = ORDER_KINDS.index("return")
 ORDER_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
@@ -31,26 +32,42 @@ def _codes(kind: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.int8]:
 
 
 def _month(ts: pl.Series) -> npt.NDArray[np.int32]:
-    t = ts.cast(pl.Datetime("us"))
-    mk = t.dt.year().cast(pl.Int32) * 12 + t.dt.month().cast(pl.Int32) - 1
-    return mk.fill_null(-1).to_numpy().astype(np.int32, copy=False)
+    """``mk`` of each timestamp, -1 when null: looked up by day in a table of the months of
+    the days the batch spans (datetime arithmetic once per day, not per row)."""
+    t = ts.cast(pl.Datetime("us")).cast(pl.Int64)
+    nulls = t.null_count()
+    if nulls == t.len():
+        return np.full(t.len(), -1, dtype=np.int32)
+    us = (t.fill_null(0) if nulls else t).to_numpy()
+    day = us // DAY_US
+    lo, hi = int(day.min()), int(day.max())
+    if hi - lo <= 400_000:
+        days = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]")
+        mk = (days.astype("datetime64[M]").astype(np.int64) + EPOCH_MK).astype(np.int32)[day - lo]
+    else:  # dates more than a thousand years apart
+        mk = (us.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
+              + EPOCH_MK).astype(np.int32)
+    if nulls:
+        mk[t.is_null().to_numpy()] = -1
+    return mk
 
 
 def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> pl.DataFrame:
     """The orders of one batch with ``buyer_idx, seller_idx, kcode, mk, net, ext, jd`` and
     ``neg`` (a negative order other than a return: excluded from every fact)."""
-    buyer = dim.index.lookup(batch["buyer_id"])
+    bi = dim.index.lookup(batch["buyer_id"])
     seller = dim.index.lookup(batch["seller_id"])
-    b = batch.with_columns(pl.Series("buyer_idx", buyer), pl.Series("seller_idx", seller))
-    neg = ((pl.col("amount") < 0) & (pl.col("kind").ne_missing("return")))
-    samples.add(("orders", "negative_amount", "amount"), b.filter(neg))
-    sid = pl.col("seller_id")
-    unknown = ((pl.col("seller_idx") < 0) & sid.is_not_null()
-               & ~sid.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS))
-    samples.add(("orders", "unknown_agent", "seller_id"), b.filter(unknown & ~neg))
-    b = b.with_columns(neg.alias("neg"))
+    b = batch.with_columns(pl.Series("buyer_idx", bi), pl.Series("seller_idx", seller))
+    kcode = _codes(b["kind"], ORDER_CODE)
+    neg = (b["amount"] < 0).fill_null(False).to_numpy() & (kcode != RETURN)
+    samples.add_mask(("orders", "negative_amount", "amount"), b, neg)
+    unknown = (seller < 0) & b["seller_id"].is_not_null().to_numpy()
+    if unknown.any():  # only these need their spelling checked for a root marker
+        at = np.flatnonzero(unknown)
+        sid = b["seller_id"].gather(at)
+        unknown[at] = ~sid.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS).to_numpy()
+        samples.add_mask(("orders", "unknown_agent", "seller_id"), b, unknown & ~neg)
 
-    bi = b["buyer_idx"].to_numpy()
     t = b["ordered_at"].cast(pl.Datetime("us")).cast(pl.Int64)
     undated = t.is_null().to_numpy()
     tt = t.fill_null(0).to_numpy()
@@ -64,9 +81,9 @@ def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> p
     jd = np.where(known & (delta >= 0) & (days <= min(plan.max_days, MAX_DAYS)), days, -1)
     net = b.select((pl.col("amount") - pl.col("returned_amount").fill_null(0)).alias("x"))["x"]
     return pl.DataFrame({
-        "order_id": b["order_id"], "buyer_idx": b["buyer_idx"], "seller_idx": b["seller_idx"],
-        "kcode": _codes(b["kind"], ORDER_CODE), "mk": _month(b["ordered_at"]),
-        "net": net.cast(pl.Int64), "ext": ext, "jd": jd.astype(np.int16), "neg": b["neg"],
+        "order_id": b["order_id"], "buyer_idx": bi, "seller_idx": seller, "kcode": kcode,
+        "mk": _month(b["ordered_at"]), "net": net.cast(pl.Int64), "ext": ext,
+        "jd": jd.astype(np.int16), "neg": neg,
     })
 
 
@@ -117,11 +134,11 @@ def payouts(batch: pl.DataFrame, dim: Dim, samples: Samples) -> pl.DataFrame:
     rec = dim.index.lookup(batch["recipient_id"])
     src = dim.index.lookup(batch["source_agent_id"])
     b = batch.with_columns(pl.Series("recipient_idx", rec), pl.Series("source_idx", src))
-    samples.add(("payouts", "negative_amount", "amount"), b.filter(pl.col("amount") < 0))
-    samples.add(("payouts", "unknown_agent", "recipient_id"),
-                b.filter(pl.col("recipient_idx") < 0))
-    samples.add(("payouts", "unknown_agent", "source_agent_id"),
-                b.filter(pl.col("source_agent_id").is_not_null() & (pl.col("source_idx") < 0)))
+    samples.add_mask(("payouts", "negative_amount", "amount"), b,
+                     (b["amount"] < 0).fill_null(False).to_numpy())
+    samples.add_mask(("payouts", "unknown_agent", "recipient_id"), b, rec < 0)
+    samples.add_mask(("payouts", "unknown_agent", "source_agent_id"), b,
+                     b["source_agent_id"].is_not_null().to_numpy() & (src < 0))
     g0 = dim.gen(rec, src)
     cross = (rec >= 0) & (src >= 0) & (rec != src) & (g0 < 0)
     so = b["source_order_id"]
@@ -130,7 +147,7 @@ def payouts(batch: pl.DataFrame, dim: Dim, samples: Samples) -> pl.DataFrame:
         pl.Series("g0", g0), pl.Series("dsrc", (src >= 0) & (src != rec)),
         pl.Series("cross", cross), pl.Series("soh", id_hash(so)),
         so.is_not_null().alias("linked"))
-    samples.add(("payouts", "cross_line_payout", "source_agent_id"), b.filter(pl.col("cross")))
+    samples.add_mask(("payouts", "cross_line_payout", "source_agent_id"), b, cross)
     return b
 
 

@@ -105,6 +105,19 @@ class Samples:
             self.rows.setdefault(key, []).append(rows.head(room))
             self.kept[key] = self.kept.get(key, 0) + min(room, rows.height)
 
+    def add_mask(self, key: SampleKey, frame: pl.DataFrame, mask: npt.NDArray[np.bool_]
+                 ) -> None:
+        """``add(frame.filter(mask))``, taking only the rows the sample still has room for."""
+        count = int(np.count_nonzero(mask))
+        if count == 0:
+            return
+        room = SAMPLE_ROWS - self.kept.get(key, 0)
+        self.counts[key] = self.counts.get(key, 0) + count
+        if room > 0:
+            rows = frame[np.flatnonzero(mask)[:room]]
+            self.rows.setdefault(key, []).append(rows)
+            self.kept[key] = self.kept.get(key, 0) + rows.height
+
     def result(self) -> dict[SampleKey, Sample]:
         return {k: Sample(c, pl.concat(self.rows[k], how="vertical_relaxed"))
                 for k, c in sorted(self.counts.items())}
