@@ -12,7 +12,7 @@ from mlm_audit.scan.dim import LO, Dim
 from mlm_audit.scan.facts import BUYS, NULL_KIND, OTHER_KIND, PAYS, SELLS, ScanPlan
 from mlm_audit.scan.hashindex import HashIndex
 from mlm_audit.scan.ids import id_hash
-from mlm_audit.scan.partials import IDX_SHIFT, Samples
+from mlm_audit.scan.partials import IDX_SHIFT, Samples, sum_by_key, sum_by_pair
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS
 
 DAY_US = 86_400 * 1_000_000
@@ -88,21 +88,29 @@ def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> p
 
 
 def _u(a: npt.NDArray[np.integer] | npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
-    return np.asarray(a).astype(np.int64).astype(np.uint64)
+    """Non-negative integers (or flags) as unsigned words, for packing."""
+    return np.asarray(a).astype(np.uint64)
 
 
 def _part(idx: npt.NDArray[np.integer], rest: npt.NDArray[np.uint64], value: pl.Series,
-          name: str, fold: bool) -> pl.DataFrame:
+          name: str, fold: bool, by_sort: bool = False) -> pl.DataFrame:
     """Partial sums per group. With ``fold`` the agent goes into the top bits of the key
-    (``k``): one integer column groups and sorts faster than two."""
+    (``k``): one integer column groups and sorts faster than two. ``by_sort``: group by one
+    sort of the keys, cheaper than a hash table when most rows are groups of their own."""
     keys: dict[str, pl.Series | npt.NDArray[np.uint64]]
+    if by_sort:
+        v = value.cast(pl.Int64).fill_null(0).to_numpy()
+        if fold:
+            return sum_by_key((_u(np.asarray(idx) + 1) << np.uint64(IDX_SHIFT)) | rest, v,
+                              None, name)
+        return sum_by_pair(idx, rest, v, None, name)
     if fold:
         keys = {"k": (_u(np.asarray(idx) + 1) << np.uint64(IDX_SHIFT)) | rest}
     else:
         keys = {"idx": pl.Series(idx, dtype=pl.Int32), "rest": rest}
     return (pl.DataFrame({**keys, name: value.cast(pl.Int64)})
             .lazy().group_by(list(keys)).agg(pl.col(name).sum(), pl.len().alias("n"))
-            .with_columns(pl.col("n").cast(pl.Int64)).collect(engine="streaming"))
+            .with_columns(pl.col("n").cast(pl.Int64)).collect())
 
 
 def buys_part(o: pl.DataFrame) -> pl.DataFrame:
@@ -110,7 +118,7 @@ def buys_part(o: pl.DataFrame) -> pl.DataFrame:
     rest = ((_u(b["mk"].to_numpy() + 1) << np.uint64(16)) | (_u(b["kcode"].to_numpy())
             << np.uint64(13)) | (_u(b["ext"].to_numpy()) << np.uint64(12))
             | _u(b["jd"].to_numpy() + 1))
-    return _part(b["buyer_idx"].to_numpy(), rest, b["net"], "net", True)
+    return _part(b["buyer_idx"].to_numpy(), rest, b["net"], "net", True, by_sort=True)
 
 
 def sells_part(o: pl.DataFrame) -> pl.DataFrame:
@@ -210,7 +218,8 @@ def pays_part(p: pl.DataFrame) -> pl.DataFrame:
             | (_u(p["src_ext"].to_numpy() + 1) << np.uint64(15))
             | (_u(p["sjd"].to_numpy() + 1) << np.uint64(2))
             | (_u(p["dsrc"].to_numpy()) << np.uint64(1)) | _u(p["cross"].to_numpy()))
-    return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount", False)
+    return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount", False,
+                 by_sort=True)
 
 
 def _field(rest: npt.NDArray[np.uint64], shift: int, bits: int) -> npt.NDArray[np.int64]:

@@ -12,6 +12,40 @@ from mlm_audit.scan.spill import Budget, Spill
 IDX_SHIFT = 33  # buys and sells pack (mk, kind, ext, jd) in 33 bits below the agent
 
 COMPACT_ROWS = 4_000_000  # engineering default: partial rows held before a merge
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+
+def sum_by_key(k: U64, value: I64, n: I64 | None, name: str) -> pl.DataFrame:
+    """Sums of ``value`` and of ``n`` (row counts when None) per distinct packed key ``k``,
+    sorted by ``k``: one sort and a sum over each run of equal keys."""
+    order = np.argsort(k)
+    ks = k[order]
+    start = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]])) if k.size else order
+    if n is None:
+        counts = np.diff(np.append(start, k.size)).astype(np.int64)
+    else:
+        counts = np.add.reduceat(n[order], start) if k.size else n
+    sums = np.add.reduceat(value[order], start) if k.size else value
+    return pl.DataFrame({"k": pl.Series(ks[start]).set_sorted(),
+                         name: sums.astype(np.int64, copy=False),
+                         "n": counts.astype(np.int64, copy=False)})
+
+
+def sum_by_pair(idx: npt.NDArray[np.integer], rest: U64, value: I64, n: I64 | None,
+                name: str) -> pl.DataFrame:
+    """:func:`sum_by_key` for the key (``idx``, ``rest``), sorted by both. The distinct
+    values of ``rest`` are few (months x kinds x ...): numbered in order, they pack with the
+    agent into one word that sorts the same way."""
+    codes = np.sort(pl.Series(rest, dtype=pl.UInt64).unique().to_numpy())
+    k = (((np.asarray(idx).astype(np.int64) + 1).astype(np.uint64) << np.uint64(32))
+         | np.searchsorted(codes, rest).astype(np.uint64))
+    g = sum_by_key(k, value, n, name)
+    k = g["k"].to_numpy()
+    return pl.DataFrame({
+        "idx": ((k >> np.uint64(32)).astype(np.int64) - 1).astype(np.int32),
+        "rest": codes[(k & np.uint64(0xFFFF_FFFF)).astype(np.int64)],
+        name: g[name], "n": g["n"]})
 
 
 class Groups:
@@ -63,8 +97,11 @@ class Groups:
         self.pending = 0
 
     def _group(self, df: pl.DataFrame) -> pl.DataFrame:
-        return df.lazy().group_by(self.keys).agg(
-            pl.col(self.value).sum(), pl.col("n").sum()).collect(engine="streaming")
+        """Sums per group, sorted by the keys."""
+        value, n = df[self.value].to_numpy(), df["n"].to_numpy()
+        if self.keys == ["k"]:
+            return sum_by_key(df["k"].to_numpy(), value, n, self.value)
+        return sum_by_pair(df["idx"].to_numpy(), df["rest"].to_numpy(), value, n, self.value)
 
     def cleanup(self) -> None:
         if self.spill is not None:
@@ -75,17 +112,18 @@ class Groups:
         """The merged groups, sorted by their keys."""
         if self.spill is not None:
             self.spill.close()
-            ranges = [self._group(df.drop("_p", strict=False)).sort(self.keys)
-                      for df in self.spill.partitions()]
+            # sorted ranges of agents, in order: sorted
+            ranges = [self._group(df) for df in self.spill.partitions()]
             self.spill.cleanup()
             self.parts = [pl.concat(ranges)] if ranges else []
         else:
             self._merge()
+            self.parts = [p.sort(self.keys) for p in self.parts]
         if not self.parts:
             keys = {"idx": pl.Int32, "rest": pl.UInt64, "k": pl.UInt64}
             return pl.DataFrame(schema={**{k: keys[k] for k in self.keys},
                                         self.value: pl.Int64, "n": pl.Int64})
-        return self.parts[0].sort(self.keys)
+        return self.parts[0]
 
 
 class Samples:
