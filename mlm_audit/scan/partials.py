@@ -18,17 +18,25 @@ I64 = npt.NDArray[np.int64]
 
 def sum_by_key(k: U64, value: I64, n: I64 | None, name: str) -> pl.DataFrame:
     """Sums of ``value`` and of ``n`` (row counts when None) per distinct packed key ``k``,
-    sorted by ``k``: one sort and a sum over each run of equal keys."""
+    sorted by ``k``: one sort, then each run of equal keys summed as the difference of
+    running totals at its ends (int64 totals may wrap; the differences are still exact)."""
     order = np.argsort(k)
     ks = k[order]
-    start = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]])) if k.size else order
-    if n is None:
-        counts = np.diff(np.append(start, k.size)).astype(np.int64)
-    else:
-        counts = np.add.reduceat(n[order], start) if k.size else n
-    sums = np.add.reduceat(value[order], start) if k.size else value
-    return pl.DataFrame({"k": pl.Series(ks[start]).set_sorted(),
-                         name: sums.astype(np.int64, copy=False),
+    last = np.empty(k.size, dtype=bool)  # the last row of a run of equal keys
+    np.not_equal(ks[1:], ks[:-1], out=last[:-1])
+    last[-1:] = True
+    ends = np.flatnonzero(last)
+
+    def sums(v: I64) -> I64:
+        run = v[order].astype(np.int64, copy=False)
+        if ends.size == k.size:  # every key once
+            return run
+        total = np.cumsum(run)[ends]
+        total[1:] -= total[:-1].copy()
+        return total
+
+    counts = np.diff(ends, prepend=-1) if n is None else sums(n)
+    return pl.DataFrame({"k": pl.Series(ks[ends]).set_sorted(), name: sums(value),
                          "n": counts.astype(np.int64, copy=False)})
 
 
