@@ -11,7 +11,7 @@ import polars as pl
 from mlm_audit.scan.dim import LO, Dim
 from mlm_audit.scan.facts import BUYS, NULL_KIND, OTHER_KIND, PAYS, SELLS, ScanPlan
 from mlm_audit.scan.hashindex import HashIndex
-from mlm_audit.scan.ids import id_hash
+from mlm_audit.scan.ids import CHECK_SEED, SEED, id_hash
 from mlm_audit.scan.partials import IDX_SHIFT, Samples, sum_by_key, sum_by_pair
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS
 
@@ -25,10 +25,19 @@ I32 = npt.NDArray[np.int32]
 
 
 def _codes(kind: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.int8]:
+    """Kind codes, matching the spellings by two independent 64-bit hashes (as agent ids
+    are matched): a few whole-column passes, no string comparison per row."""
     k = kind.cast(pl.String)
-    c = k.replace_strict(codes, default=OTHER_KIND, return_dtype=pl.Int8)
-    c = c.set(k.is_null(), NULL_KIND)  # replace_strict gives nulls the default too
-    return c.to_numpy().astype(np.int8, copy=False)
+    names = pl.Series(list(codes), dtype=pl.String)
+    h, check = k.hash(SEED).to_numpy(), k.hash(CHECK_SEED).to_numpy()
+    known, known_check = names.hash(SEED).to_numpy(), names.hash(CHECK_SEED).to_numpy()
+    order = np.argsort(known)
+    at = order[np.minimum(np.searchsorted(known[order], h), order.size - 1)]
+    hit = (known[at] == h) & (known_check[at] == check)
+    out = np.where(hit, np.array(list(codes.values()), dtype=np.int8)[at], np.int8(OTHER_KIND))
+    if k.null_count():
+        out[k.is_null().to_numpy()] = NULL_KIND
+    return out
 
 
 def _month(ts: pl.Series) -> npt.NDArray[np.int32]:

@@ -17,6 +17,7 @@ from mlm_audit.scan.hashindex import HashIndex
 
 SEED = 0x5EED
 CHECK_SEED = 0xC0FFEE
+RUN_ROWS = 1024  # engineering default: shorter columns are looked up row by row
 
 
 def id_hash(s: pl.Series) -> npt.NDArray[np.uint64]:
@@ -33,7 +34,16 @@ class AgentIndex:
         self.exact = bool((hs[1:] == hs[:-1]).any())
 
     def lookup(self, values: pl.Series) -> npt.NDArray[np.int32]:
-        """Dense index of each value, -1 where null or not an agent."""
+        """Dense index of each value, -1 where null or not an agent. A value repeated on
+        consecutive rows (the orders of one buyer, say) is looked up once per run."""
+        if values.len() > RUN_ROWS:
+            head = values.ne_missing(values.shift(1)).to_numpy()
+            head[0] = True
+            if np.count_nonzero(head) < values.len() // 2:
+                return self._rows(values.filter(pl.Series(head)))[np.cumsum(head) - 1]
+        return self._rows(values)
+
+    def _rows(self, values: pl.Series) -> npt.NDArray[np.int32]:
         n = values.len()
         nulls = values.null_count()
         if n == nulls or self.ids.len() == 0:
