@@ -88,7 +88,7 @@ def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> p
     delta = np.where(known, tt - np.where(known, joined, 0), -1)
     days = (delta + DAY_US - 1) // DAY_US
     jd = np.where(known & (delta >= 0) & (days <= min(plan.max_days, MAX_DAYS)), days, -1)
-    net = b.select((pl.col("amount") - pl.col("returned_amount").fill_null(0)).alias("x"))["x"]
+    net = b["amount"] - b["returned_amount"].fill_null(0)
     return pl.DataFrame({
         "order_id": b["order_id"], "buyer_idx": bi, "seller_idx": seller, "kcode": kcode,
         "mk": _month(b["ordered_at"]), "net": net.cast(pl.Int64), "ext": ext,

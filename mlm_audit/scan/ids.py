@@ -35,36 +35,39 @@ class AgentIndex:
 
     def lookup(self, values: pl.Series) -> npt.NDArray[np.int32]:
         """Dense index of each value, -1 where null or not an agent. A value repeated on
-        consecutive rows (the orders of one buyer, say) is looked up once per run."""
-        if values.len() > RUN_ROWS:
-            head = values.ne_missing(values.shift(1)).to_numpy()
-            head[0] = True
-            if np.count_nonzero(head) < values.len() // 2:
-                return self._rows(values.filter(pl.Series(head)))[np.cumsum(head) - 1]
-        return self._rows(values)
-
-    def _rows(self, values: pl.Series) -> npt.NDArray[np.int32]:
+        consecutive rows (the orders of one buyer, say) is looked up once per run (rows
+        whose two hashes equal the previous row's)."""
         n = values.len()
         nulls = values.null_count()
         if n == nulls or self.ids.len() == 0:
             return np.full(n, -1, dtype=np.int32)
         vals = values.cast(pl.String)
-        if nulls == 0:
-            return self._find(vals)
-        given = vals.is_not_null()
-        out = np.full(n, -1, dtype=np.int32)
-        out[given.to_numpy()] = self._find(vals.filter(given))
-        return out
-
-    def _find(self, vals: pl.Series) -> npt.NDArray[np.int32]:
-        """Dense index of each (non-null) value, -1 where not an agent."""
         if self.exact:
             return self._join(vals)
-        pos = self.table.find(id_hash(vals))
+        h, check = id_hash(vals), vals.hash(CHECK_SEED).to_numpy()
+        given = vals.is_not_null().to_numpy() if nulls else None
+        if n > RUN_ROWS:
+            head = np.empty(n, dtype=bool)
+            head[0] = True
+            np.not_equal(h[1:], h[:-1], out=head[1:])
+            head[1:] |= check[1:] != check[:-1]
+            if np.count_nonzero(head) < n // 2:
+                at = np.flatnonzero(head)
+                found = self._find(h[at], check[at], given[at] if given is not None else None)
+                return found[np.cumsum(head) - 1]
+        return self._find(h, check, given)
+
+    def _find(self, h: npt.NDArray[np.uint64], check: npt.NDArray[np.uint64],
+              given: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.int32]:
+        """Dense index of the ids with these two hashes, -1 where not an agent (or not
+        ``given``: null)."""
+        pos = self.table.find(h)
         hit = pos >= 0
         cand = np.where(hit, pos, 0)
-        same = self.check[cand] == vals.hash(CHECK_SEED).to_numpy()
-        return np.where(hit & same, cand, -1).astype(np.int32)
+        hit &= self.check[cand] == check
+        if given is not None:
+            hit &= given
+        return np.where(hit, cand, -1).astype(np.int32)
 
     def _join(self, vals: pl.Series) -> npt.NDArray[np.int32]:
         table = pl.DataFrame({"v": self.ids, "i": pl.int_range(0, self.ids.len(), eager=True,
