@@ -4,6 +4,8 @@ on eight)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
@@ -122,19 +124,24 @@ def _part(idx: npt.NDArray[np.integer], rest: npt.NDArray[np.uint64], value: pl.
             .with_columns(pl.col("n").cast(pl.Int64)).collect())
 
 
+def _kept(o: pl.DataFrame, keep: npt.NDArray[np.bool_], cols: tuple[str, ...]
+          ) -> dict[str, npt.NDArray[Any]]:
+    return {c: o[c].to_numpy()[keep] for c in cols}
+
+
 def buys_part(o: pl.DataFrame) -> pl.DataFrame:
-    b = o.filter((pl.col("buyer_idx") >= 0) & ~pl.col("neg"))
-    rest = ((_u(b["mk"].to_numpy() + 1) << np.uint64(16)) | (_u(b["kcode"].to_numpy())
-            << np.uint64(13)) | (_u(b["ext"].to_numpy()) << np.uint64(12))
-            | _u(b["jd"].to_numpy() + 1))
-    return _part(b["buyer_idx"].to_numpy(), rest, b["net"], "net", True, by_sort=True)
+    b = _kept(o, (o["buyer_idx"].to_numpy() >= 0) & ~o["neg"].to_numpy(),
+              ("buyer_idx", "mk", "kcode", "ext", "jd", "net"))
+    rest = ((_u(b["mk"] + 1) << np.uint64(16)) | (_u(b["kcode"]) << np.uint64(13))
+            | (_u(b["ext"]) << np.uint64(12)) | _u(b["jd"] + 1))
+    return _part(b["buyer_idx"], rest, pl.Series(b["net"]), "net", True, by_sort=True)
 
 
 def sells_part(o: pl.DataFrame) -> pl.DataFrame:
-    o = o.filter(~pl.col("neg"))
-    rest = ((_u(o["mk"].to_numpy() + 1) << np.uint64(4)) | (_u(o["kcode"].to_numpy())
-            << np.uint64(1)) | _u(o["ext"].to_numpy()))
-    return _part(o["seller_idx"].to_numpy(), rest, o["net"], "net", True)
+    b = _kept(o, ~o["neg"].to_numpy(), ("seller_idx", "mk", "kcode", "ext", "net"))
+    rest = ((_u(b["mk"] + 1) << np.uint64(4)) | (_u(b["kcode"]) << np.uint64(1))
+            | _u(b["ext"]))
+    return _part(b["seller_idx"], rest, pl.Series(b["net"]), "net", True)
 
 
 def order_records(o: pl.DataFrame) -> pl.DataFrame:
@@ -148,6 +155,14 @@ def payouts(batch: pl.DataFrame, dim: Dim, samples: Samples) -> pl.DataFrame:
     """One batch of kept payouts with what needs no order: ``recipient_idx, source_idx,
     kcode, mk, g0`` (gen(recipient, source agent)), ``dsrc``, ``cross``, ``soh`` (hash of
     ``source_order_id``) and ``linked`` (it names one)."""
+    rec, _ = payout_records(batch, dim, samples)
+    return batch.with_columns(rec.drop("amount").get_columns())
+
+
+def payout_records(batch: pl.DataFrame, dim: Dim, samples: Samples
+                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The compact records of :func:`payouts` (``PAYOUT_RECORD``) and, in full, the rows
+    of the cross-line payouts among them."""
     rec = dim.index.lookup(batch["recipient_id"])
     src = dim.index.lookup(batch["source_agent_id"])
     b = batch.with_columns(pl.Series("recipient_idx", rec), pl.Series("source_idx", src))
@@ -159,13 +174,16 @@ def payouts(batch: pl.DataFrame, dim: Dim, samples: Samples) -> pl.DataFrame:
     g0 = dim.gen(rec, src)
     cross = (rec >= 0) & (src >= 0) & (rec != src) & (g0 < 0)
     so = b["source_order_id"]
-    b = b.with_columns(
-        pl.Series("kcode", _codes(b["kind"], PAYOUT_CODE)), pl.Series("mk", _month(b["paid_at"])),
-        pl.Series("g0", g0), pl.Series("dsrc", (src >= 0) & (src != rec)),
-        pl.Series("cross", cross), pl.Series("soh", id_hash(so)),
-        so.is_not_null().alias("linked"))
-    samples.add_mask(("payouts", "cross_line_payout", "source_agent_id"), b, cross)
-    return b
+    records = pl.DataFrame({
+        "recipient_idx": rec, "source_idx": src, "amount": b["amount"].rechunk(),
+        "kcode": _codes(b["kind"], PAYOUT_CODE), "mk": _month(b["paid_at"]), "g0": g0,
+        "dsrc": (src >= 0) & (src != rec), "cross": cross, "soh": id_hash(so),
+        "linked": so.is_not_null().to_numpy()})
+    if not cross.any():
+        return records, b.clear()
+    full = b.with_columns(records.drop("recipient_idx", "source_idx", "amount").get_columns())
+    samples.add_mask(("payouts", "cross_line_payout", "source_agent_id"), full, cross)
+    return records, full.filter(pl.Series(cross))
 
 
 PAYOUT_RECORD = ("recipient_idx", "source_idx", "amount", "kcode", "mk", "g0", "dsrc", "cross",

@@ -145,11 +145,11 @@ def _payouts(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64,
         out.ids.add(pl.DataFrame({"h": id_hash(batch["payout_id"])}))
         batch = _dedupe(batch, "payout_id", dups, seen, out.samples, "payouts")
         out.kept += batch.height
-        p = derive.payouts(batch, dim, out.samples)
-        out.top.add(p.filter(pl.col("cross")))
-        rec = p.select(derive.PAYOUT_RECORD)
-        out.records.add(rec.filter(pl.col("linked")))
-        unlinked = rec.filter(~pl.col("linked"))
+        rec, cross = derive.payout_records(batch, dim, out.samples)
+        out.top.add(cross)
+        linked = rec["linked"]
+        out.records.add(rec.filter(linked))
+        unlinked = rec.filter(~linked)
         if unlinked.height:
             out.pays.add(derive.pays_part(derive.attributed(unlinked, dim, None)))
     return out
