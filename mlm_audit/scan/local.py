@@ -196,7 +196,7 @@ def _sources(soh: U64, orders: Iterator[pl.DataFrame]
     first of an id wins) and, per payout, the position of its source among them (-1: none).
     The hash table holds the distinct source ids, which are fewer than the orders."""
     ids, inverse = np.unique(soh, return_inverse=True)
-    table = HashIndex(ids)
+    table = HashIndex(ids, sparse=True)
     found: list[pl.DataFrame] = []
     which: list[npt.NDArray[np.int64]] = []
     for o in orders:
@@ -209,9 +209,10 @@ def _sources(soh: U64, orders: Iterator[pl.DataFrame]
     if not found:
         return pl.DataFrame(), np.full(soh.size, -1, dtype=np.int64)
     # the first order found for each distinct id (orders come in the order they were added)
-    got, first = np.unique(np.concatenate(which), return_index=True)
-    pos = np.full(ids.size, -1, dtype=np.int64)
-    pos[got] = first
+    pos = np.full(ids.size, np.iinfo(np.int64).max, dtype=np.int64)
+    ids_found = np.concatenate(which)
+    np.minimum.at(pos, ids_found, np.arange(ids_found.size, dtype=np.int64))
+    pos[pos == np.iinfo(np.int64).max] = -1
     return pl.concat(found), pos[inverse]
 
 

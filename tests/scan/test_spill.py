@@ -86,8 +86,9 @@ def test_repeated_keys_in_memory_and_on_disk(tmp_path: Path) -> None:
         s.cleanup()
 
 
+@pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("n", [0, 1, 2, 33, 5000])
-def test_hash_index_finds_the_first_position(n: int) -> None:
+def test_hash_index_finds_the_first_position(n: int, sparse: bool) -> None:
     rng = np.random.default_rng(n)
     keys = rng.integers(0, max(2, n // 3), n, dtype=np.int64).astype(np.uint64)  # repeats
     keys[::2] = rng.integers(0, 1 << 63, keys[::2].size, dtype=np.int64).astype(np.uint64)
@@ -96,7 +97,7 @@ def test_hash_index_finds_the_first_position(n: int) -> None:
         first.setdefault(k, i)
     probes = np.concatenate([keys, rng.integers(0, 1 << 63, 50, dtype=np.int64)
                              .astype(np.uint64), np.array([0, 1 << 64 - 1], np.uint64)])
-    got = HashIndex(keys).find(probes)
+    got = HashIndex(keys, sparse).find(probes)
     assert got.tolist() == [first.get(k, -1) for k in probes.tolist()]
 
 
