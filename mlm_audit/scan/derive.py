@@ -11,7 +11,7 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.scan.dim import LO, Dim
-from mlm_audit.scan.facts import BUYS, NULL_KIND, OTHER_KIND, PAYS, SELLS, ScanPlan
+from mlm_audit.scan.facts import NULL_KIND, OTHER_KIND, ScanPlan
 from mlm_audit.scan.hashindex import HashIndex
 from mlm_audit.scan.ids import CHECK_SEED, SEED, id_hash
 from mlm_audit.scan.partials import IDX_SHIFT, Samples, sum_by_key, sum_by_pair
@@ -247,44 +247,3 @@ def pays_part(p: pl.DataFrame) -> pl.DataFrame:
             | (_u(p["dsrc"].to_numpy()) << np.uint64(1)) | _u(p["cross"].to_numpy()))
     return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount", False,
                  by_sort=True)
-
-
-def _field(rest: npt.NDArray[np.uint64], shift: int, bits: int) -> npt.NDArray[np.int64]:
-    return ((rest >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.int64)
-
-
-def _finish(g: pl.DataFrame, cols: dict[str, npt.NDArray[np.int64]], schema: dict[str, pl.DataType],
-            value: str) -> pl.DataFrame:
-    """Unpacked columns in contract order and types. ``g`` comes sorted by its packed keys,
-    whose bit order is the order of the contract's key columns: no sort is needed here."""
-    idx = g["idx"] if "idx" in g.columns else pl.Series(
-        (g["k"].to_numpy() >> np.uint64(IDX_SHIFT)).astype(np.int64) - 1)
-    df = pl.DataFrame({"idx": idx, **cols, value: g[value], "n": g["n"]})
-    return df.select([pl.col(c).cast(t) for c, t in schema.items()])
-
-
-def _rest(g: pl.DataFrame) -> npt.NDArray[np.uint64]:
-    if "rest" in g.columns:
-        return g["rest"].to_numpy()
-    return g["k"].to_numpy() & np.uint64((1 << IDX_SHIFT) - 1)
-
-
-def unpack_buys(g: pl.DataFrame) -> pl.DataFrame:
-    r = _rest(g)
-    return _finish(g, {"mk": _field(r, 16, 17) - 1, "kind": _field(r, 13, 3),
-                       "ext": _field(r, 12, 1), "jd": _field(r, 0, 12) - 1}, BUYS, "net")
-
-
-def unpack_sells(g: pl.DataFrame) -> pl.DataFrame:
-    r = _rest(g)
-    return _finish(g, {"mk": _field(r, 4, 17) - 1, "kind": _field(r, 1, 3),
-                       "ext": _field(r, 0, 1)}, SELLS, "net")
-
-
-def unpack_pays(g: pl.DataFrame) -> pl.DataFrame:
-    r = g["rest"].to_numpy()
-    return _finish(g, {
-        "mk": _field(r, 44, 17) - 1, "kind": _field(r, 41, 3), "gen": _field(r, 21, 20) - 1,
-        "src_kind": _field(r, 17, 4) - 1, "src_ext": _field(r, 15, 2) - 1,
-        "sjd": _field(r, 2, 13) - 1, "dsrc": _field(r, 1, 1), "cross": _field(r, 0, 1),
-    }, PAYS, "amount")

@@ -36,7 +36,7 @@ from mlm_audit.scan.dim import Dim
 from mlm_audit.scan.facts import Facts, ScanPlan
 from mlm_audit.scan.hashindex import HashIndex
 from mlm_audit.scan.ids import id_hash
-from mlm_audit.scan.partials import Groups, Samples, TopRows
+from mlm_audit.scan.partials import Groups, Samples, TopRows, unpack_buys, unpack_pays, unpack_sells
 from mlm_audit.scan.spill import Budget, Spill, align, partition_bits, repeated
 from mlm_audit.schema import ROW, empty
 
@@ -113,9 +113,8 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
     say("merging")
     samples = order.samples.result() | pay.samples.result()
     return Facts(
-        buys=derive.unpack_buys(order.buys.result()),
-        sells=derive.unpack_sells(order.sells.result()),
-        pays=derive.unpack_pays(pays.result()), orders=order.kept, payouts=pay.kept,
+        buys=unpack_buys(order.buys.result()), sells=unpack_sells(order.sells.result()),
+        pays=unpack_pays(pays.result()), orders=order.kept, payouts=pay.kept,
         samples=dict(sorted(samples.items())), cross_top=pay.top.result(), plan=plan)
 
 

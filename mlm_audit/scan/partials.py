@@ -1,4 +1,5 @@
-"""Accumulators that merge per-batch results: grouped sums, issue samples, top rows."""
+"""Accumulators that merge per-batch results: grouped sums (and their packed keys unpacked
+into fact tables), issue samples, top rows."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from mlm_audit.scan.facts import SAMPLE_ROWS, Sample, SampleKey
+from mlm_audit.scan.facts import BUYS, PAYS, SAMPLE_ROWS, SELLS, Sample, SampleKey
 from mlm_audit.scan.spill import Budget, Spill
 
 IDX_SHIFT = 33  # buys and sells pack (mk, kind, ext, jd) in 33 bits below the agent
@@ -31,7 +32,7 @@ def sum_by_key(k: U64, value: I64, n: I64 | None, name: str) -> pl.DataFrame:
         run = v[order].astype(np.int64, copy=False)
         if ends.size == k.size:  # every key once
             return run
-        total = np.cumsum(run)[ends]
+        total = np.cumsum(run, out=run)[ends]
         total[1:] -= total[:-1].copy()
         return total
 
@@ -192,3 +193,44 @@ class TopRows:
         if self.top is None:
             return pl.DataFrame(schema=CROSS_TOP)
         return self.top.select([pl.col(c).cast(t) for c, t in CROSS_TOP.items()])
+
+
+def _field(rest: npt.NDArray[np.uint64], shift: int, bits: int) -> npt.NDArray[np.int64]:
+    return ((rest >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.int64)
+
+
+def _finish(g: pl.DataFrame, cols: dict[str, npt.NDArray[np.int64]], schema: dict[str, pl.DataType],
+            value: str) -> pl.DataFrame:
+    """Unpacked columns in contract order and types. ``g`` comes sorted by its packed keys,
+    whose bit order is the order of the contract's key columns: no sort is needed here."""
+    idx = g["idx"] if "idx" in g.columns else pl.Series(
+        (g["k"].to_numpy() >> np.uint64(IDX_SHIFT)).astype(np.int64) - 1)
+    df = pl.DataFrame({"idx": idx, **cols, value: g[value], "n": g["n"]})
+    return df.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def _rest(g: pl.DataFrame) -> npt.NDArray[np.uint64]:
+    if "rest" in g.columns:
+        return g["rest"].to_numpy()
+    return g["k"].to_numpy() & np.uint64((1 << IDX_SHIFT) - 1)
+
+
+def unpack_buys(g: pl.DataFrame) -> pl.DataFrame:
+    r = _rest(g)
+    return _finish(g, {"mk": _field(r, 16, 17) - 1, "kind": _field(r, 13, 3),
+                       "ext": _field(r, 12, 1), "jd": _field(r, 0, 12) - 1}, BUYS, "net")
+
+
+def unpack_sells(g: pl.DataFrame) -> pl.DataFrame:
+    r = _rest(g)
+    return _finish(g, {"mk": _field(r, 4, 17) - 1, "kind": _field(r, 1, 3),
+                       "ext": _field(r, 0, 1)}, SELLS, "net")
+
+
+def unpack_pays(g: pl.DataFrame) -> pl.DataFrame:
+    r = g["rest"].to_numpy()
+    return _finish(g, {
+        "mk": _field(r, 44, 17) - 1, "kind": _field(r, 41, 3), "gen": _field(r, 21, 20) - 1,
+        "src_kind": _field(r, 17, 4) - 1, "src_ext": _field(r, 15, 2) - 1,
+        "sjd": _field(r, 2, 13) - 1, "dsrc": _field(r, 1, 1), "cross": _field(r, 0, 1),
+    }, PAYS, "amount")
