@@ -74,13 +74,13 @@ class Groups:
         self.pending = 0  # rows in parts not yet merged
         self.merged = 0
         self.agents = agents
-        self.spill = Spill("_p", bits, budget=budget) if bits else None
+        self.spill = Spill(keys[0], bits, budget=budget, part=self._range) if bits else None
 
     def add(self, part: pl.DataFrame) -> None:
         if part.height == 0:
             return
         if self.spill is not None:
-            self.spill.add(part.with_columns(pl.Series("_p", self._range(part))))
+            self.spill.add(part)
             return
         # merging once the new rows reach half the merged ones keeps both the transient
         # memory (at most 1.5x the groups) and the total work (3 rows per new row) bounded
