@@ -28,10 +28,12 @@ def sum_by_key(k: U64, value: I64, n: I64 | None, name: str) -> pl.DataFrame:
     last[-1:] = True
     ends = np.flatnonzero(last)
 
+    run = np.empty(k.size, dtype=np.int64)  # one buffer for each value column in turn
+
     def sums(v: I64) -> I64:
-        run = v[order].astype(np.int64, copy=False)
+        np.take(np.asarray(v, dtype=np.int64), order, out=run)
         if ends.size == k.size:  # every key once
-            return run
+            return run.copy()
         total = np.cumsum(run, out=run)[ends]
         total[1:] -= total[:-1].copy()
         return total

@@ -174,7 +174,7 @@ class Spill:
         yield from self._buf[p]
 
     def column(self, p: int, col: str) -> npt.NDArray[np.uint64]:
-        """One column of partition ``p`` as an array."""
+        """One column of partition ``p`` as a new array."""
         cols = [df[col].to_numpy() for df in self.batches(p)]
         return np.concatenate(cols) if cols else np.zeros(0, np.uint64)
 
@@ -210,7 +210,8 @@ def repeated(spill: Spill, col: str) -> npt.NDArray[np.uint64]:
     spill.close()
     found: list[npt.NDArray[np.uint64]] = []
     for p in range(spill.count):
-        h = np.sort(spill.column(p, col))
+        h = spill.column(p, col)
+        h.sort()
         dup = h[1:] == h[:-1]
         if dup.any():
             found.append(np.unique(h[1:][dup]))
