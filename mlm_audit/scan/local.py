@@ -43,6 +43,7 @@ from mlm_audit.schema import ROW, empty
 Batches = Callable[[Sequence[str] | None], Iterator[pl.DataFrame]]
 U64 = npt.NDArray[np.uint64]
 NONE = np.zeros(0, np.uint64)
+JOIN_ROWS = 4_000_000  # engineering default: payout records joined in one piece at most
 
 
 def frame_batches(df: pl.DataFrame | None, table: str, rows: int = 0) -> Batches:
@@ -176,6 +177,8 @@ def _join(pay: _PayoutPass, order: _OrderPass, dim: Dim) -> Groups:
     pays = pay.pays
     for s in (pay.records, order.records):
         s.close()
+    if pay.records.rows > JOIN_ROWS:  # the hash table of one partition stays small
+        pay.records.spread()
     parts = align(pay.records, order.records) if pay.records.rows else 0
     for p in range(parts):
         records = pay.records.read(p)

@@ -122,3 +122,19 @@ def test_per_agent_views_by_agent_range(pyramid: Dataset, monkeypatch: pytest.Mo
     assert attr.external_share_parts(net, "month").sort("idx", "pk").equals(whole_parts)
     assert attr.agent_period_trade(net, "month", buying=True).sort("idx", "pk").equals(
         whole_trade)
+
+
+def test_a_large_join_is_partitioned_in_memory(pyramid: Dataset,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlm_audit.scan import local, spill
+
+    net, _ = preflight.run(pyramid)
+    plan = ScanPlan(max_days=30, cross_top=5)
+    whole = scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0)
+    spread: list[int] = []
+    orig = spill.Spill.spread
+    monkeypatch.setattr(spill.Spill, "spread",
+                        lambda s: (spread.append(s.rows) if s.in_memory else None, orig(s))[1])
+    monkeypatch.setattr(local, "JOIN_ROWS", 10)
+    same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=2))
+    assert len(spread) == 2  # payout and order records, partitioned for the join
