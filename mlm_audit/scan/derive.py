@@ -121,7 +121,7 @@ def _part(idx: npt.NDArray[np.integer], rest: npt.NDArray[np.uint64], value: pl.
         keys = {"idx": pl.Series(idx, dtype=pl.Int32), "rest": rest}
     return (pl.DataFrame({**keys, name: value.cast(pl.Int64)})
             .lazy().group_by(list(keys)).agg(pl.col(name).sum(), pl.len().alias("n"))
-            .with_columns(pl.col("n").cast(pl.Int64)).collect())
+            .with_columns(pl.col("n").cast(pl.Int64)).sort(list(keys)).collect())
 
 
 def _kept(o: pl.DataFrame, keep: npt.NDArray[np.bool_], cols: tuple[str, ...]

@@ -13,6 +13,7 @@ from mlm_audit.scan.spill import Budget, Spill
 IDX_SHIFT = 33  # buys and sells pack (mk, kind, ext, jd) in 33 bits below the agent
 
 COMPACT_ROWS = 4_000_000  # engineering default: partial rows held before a merge
+MERGE_ROWS = 1_000_000  # engineering default: partial rows merged in one piece
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
@@ -63,9 +64,10 @@ class Groups:
     """Sums of ``value`` and row counts ``n`` per group key over many batches.
 
     With ``bits`` > 0 the partial rows are spilled (:class:`Spill`): held in memory while
-    the scan's ``budget`` has room and merged at once at the end; beyond it, on disk in
-    ranges of agents merged one range at a time, so memory holds one range of partial rows,
-    not all of them.
+    the scan's ``budget`` has room, beyond it on disk in ranges of agents; either way they
+    are merged one range of keys at a time at the end (in memory, ranges are slices of the
+    partials when each comes sorted by its first key), so memory holds one range of partial
+    rows, not all of them.
     """
 
     def __init__(self, value: str, keys: tuple[str, ...] = ("idx", "rest"), bits: int = 0,
@@ -77,11 +79,14 @@ class Groups:
         self.merged = 0
         self.agents = agents
         self.spill = Spill(keys[0], bits, budget=budget, part=self._range) if bits else None
+        self.sorted = True  # every partial sorted by its first key
 
     def add(self, part: pl.DataFrame) -> None:
         if part.height == 0:
             return
         if self.spill is not None:
+            lead = part[self.keys[0]].to_numpy()
+            self.sorted = self.sorted and bool((lead[1:] >= lead[:-1]).all())
             self.spill.add(part)
             return
         # merging once the new rows reach half the merged ones keeps both the transient
@@ -114,6 +119,24 @@ class Groups:
             return sum_by_key(df["k"].to_numpy(), value, n, self.value)
         return sum_by_pair(df["idx"].to_numpy(), df["rest"].to_numpy(), value, n, self.value)
 
+    def _slices(self, parts: list[pl.DataFrame]) -> list[pl.DataFrame]:
+        """Partials sorted by their first key, merged one range of it at a time: each range
+        is a slice of every partial (found by binary search), so sorts stay small."""
+        if not parts:
+            return []
+        lead = [p[self.keys[0]].to_numpy() for p in parts]
+        rows = sum(a.size for a in lead)
+        sample = np.sort(np.concatenate([a[:: max(1, a.size // 64)] for a in lead]))
+        cuts = np.unique(sample[np.linspace(0, sample.size, max(2, rows // MERGE_ROWS + 1),
+                                            endpoint=False, dtype=np.int64)[1:]])
+        at = [np.concatenate([[0], np.searchsorted(a, cuts), [a.size]]) for a in lead]
+        out = []
+        for r in range(cuts.size + 1):
+            piece = [p.slice(int(a[r]), int(a[r + 1] - a[r])) for p, a in zip(parts, at,
+                                                                            strict=True)]
+            out.append(self._group(pl.concat(piece)))
+        return out
+
     def cleanup(self) -> None:
         if self.spill is not None:
             self.spill.cleanup()
@@ -123,8 +146,10 @@ class Groups:
         """The merged groups, sorted by their keys."""
         if self.spill is not None:
             self.spill.close()
-            # sorted ranges of agents, in order: sorted
-            ranges = [self._group(df) for df in self.spill.partitions()]
+            if self.spill.in_memory and self.sorted:
+                ranges = self._slices(list(self.spill.batches(0)))
+            else:  # sorted ranges of agents, in order: sorted
+                ranges = [self._group(df) for df in self.spill.partitions()]
             self.spill.cleanup()
             self.parts = [pl.concat(ranges)] if ranges else []
         else:

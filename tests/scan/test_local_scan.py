@@ -94,7 +94,7 @@ def test_a_wider_window_rescans() -> None:
 @pytest.mark.parametrize(("bits", "budget"), [(1, 0), (3, 0), (3, 20_000), (2, 1 << 30)])
 def test_partitions_do_not_change_the_facts(pyramid: Dataset, bits: int, budget: int,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from mlm_audit.scan import spill
+    from mlm_audit.scan import partials, spill
 
     net, _ = preflight.run(pyramid)
     plan = ScanPlan(max_days=30, cross_top=5)
@@ -103,6 +103,7 @@ def test_partitions_do_not_change_the_facts(pyramid: Dataset, bits: int, budget:
     monkeypatch.setattr(spill, "FLUSH_ROWS", 50)  # write to disk, several batches a part
     # budget 0: every spill on disk; 20 kB: some spills leave memory midway, others stay
     monkeypatch.setattr(spill, "MEMORY_BYTES", budget)
+    monkeypatch.setattr(partials, "MERGE_ROWS", 97)  # groups in memory merged in pieces
     same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, batch_rows=97,
                             bits=bits))
     same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0))
