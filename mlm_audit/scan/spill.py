@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 FLUSH_ROWS = 65_536  # engineering default: rows buffered per partition before a write
+RANGE_ROWS = 1_000_000  # engineering default: keys sorted in one piece by the repeated-id test
 MEMORY_BYTES = 768 << 20  # engineering default: bytes of spilled rows one scan keeps in memory
 # (the 1M-agent benchmark holds about 570 MiB; at 10M agents most spills go to disk)
 
@@ -206,13 +207,22 @@ def align(*spills: Spill) -> int:
 
 
 def repeated(spill: Spill, col: str) -> npt.NDArray[np.uint64]:
-    """Sorted keys that occur more than once in ``col`` (one partition at a time)."""
+    """Sorted keys that occur more than once in ``col``: one partition at a time, each
+    batch sorted on its own, then one range of keys at a time over slices of the batches
+    (small sorts, no array of a whole partition)."""
     spill.close()
     found: list[npt.NDArray[np.uint64]] = []
     for p in range(spill.count):
-        h = spill.column(p, col)
-        h.sort()
-        dup = h[1:] == h[:-1]
-        if dup.any():
-            found.append(np.unique(h[1:][dup]))
+        cols = [np.sort(df[col].to_numpy()) for df in spill.batches(p)]
+        if not cols:
+            continue
+        pieces = max(1, sum(c.size for c in cols) // RANGE_ROWS)
+        edges = np.arange(1, pieces, dtype=np.uint64) * np.uint64(((1 << 64) - 1) // pieces)
+        at = [np.concatenate([[0], np.searchsorted(c, edges), [c.size]]) for c in cols]
+        for r in range(pieces):
+            h = np.concatenate([c[a[r]:a[r + 1]] for c, a in zip(cols, at, strict=True)])
+            h.sort()
+            dup = h[1:] == h[:-1]
+            if dup.any():
+                found.append(np.unique(h[1:][dup]))
     return np.concatenate(found) if found else np.zeros(0, np.uint64)

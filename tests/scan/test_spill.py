@@ -76,7 +76,10 @@ def test_align_partitions_spills_unless_all_are_in_memory(tmp_path: Path) -> Non
     assert _by_part(a, 3) == _by_part(b, 3)
 
 
-def test_repeated_keys_in_memory_and_on_disk(tmp_path: Path) -> None:
+@pytest.mark.parametrize("range_rows", [2, 1000])
+def test_repeated_keys_in_memory_and_on_disk(tmp_path: Path, range_rows: int,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spills, "RANGE_ROWS", range_rows)  # 2: keys in four ranges
     h = np.array([5, 9, 5, 1 << 63, 7, 9, 9, 1 << 63], dtype=np.uint64)
     for budget in (Budget(1 << 20), Budget(0), None):
         s = Spill("h", 2, tmp_path, budget)
