@@ -4,18 +4,21 @@ on eight)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.scan.dim import LO, Dim
-from mlm_audit.scan.facts import BUYS, NULL_KIND, OTHER_KIND, PAYS, SELLS, ScanPlan
+from mlm_audit.scan.facts import NULL_KIND, OTHER_KIND, ScanPlan
 from mlm_audit.scan.hashindex import HashIndex
-from mlm_audit.scan.ids import id_hash
-from mlm_audit.scan.partials import IDX_SHIFT, Samples
+from mlm_audit.scan.ids import CHECK_SEED, SEED, id_hash
+from mlm_audit.scan.partials import IDX_SHIFT, Samples, sum_by_key, sum_by_pair
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS
 
 DAY_US = 86_400 * 1_000_000
+EPOCH_MK = 1970 * 12  # mk of January 1970
 MAX_DAYS = 4000  # engineering bound on entry windows (the packed key holds 12 bits of days)
 RETURN = ORDER_KINDS.index("return")
 ORDER_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
@@ -24,33 +27,58 @@ I32 = npt.NDArray[np.int32]
 
 
 def _codes(kind: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.int8]:
+    """Kind codes, matching the spellings by two independent 64-bit hashes (as agent ids
+    are matched): a few whole-column passes, no string comparison per row."""
     k = kind.cast(pl.String)
-    c = k.replace_strict(codes, default=OTHER_KIND, return_dtype=pl.Int8)
-    c = c.set(k.is_null(), NULL_KIND)  # replace_strict gives nulls the default too
-    return c.to_numpy().astype(np.int8, copy=False)
+    names = pl.Series(list(codes), dtype=pl.String)
+    h, check = k.hash(SEED).to_numpy(), k.hash(CHECK_SEED).to_numpy()
+    known, known_check = names.hash(SEED).to_numpy(), names.hash(CHECK_SEED).to_numpy()
+    order = np.argsort(known)
+    at = order[np.minimum(np.searchsorted(known[order], h), order.size - 1)]
+    hit = (known[at] == h) & (known_check[at] == check)
+    out = np.where(hit, np.array(list(codes.values()), dtype=np.int8)[at], np.int8(OTHER_KIND))
+    if k.null_count():
+        out[k.is_null().to_numpy()] = NULL_KIND
+    return out
 
 
 def _month(ts: pl.Series) -> npt.NDArray[np.int32]:
-    t = ts.cast(pl.Datetime("us"))
-    mk = t.dt.year().cast(pl.Int32) * 12 + t.dt.month().cast(pl.Int32) - 1
-    return mk.fill_null(-1).to_numpy().astype(np.int32, copy=False)
+    """``mk`` of each timestamp, -1 when null: looked up by day in a table of the months of
+    the days the batch spans (datetime arithmetic once per day, not per row)."""
+    t = ts.cast(pl.Datetime("us")).cast(pl.Int64)
+    nulls = t.null_count()
+    if nulls == t.len():
+        return np.full(t.len(), -1, dtype=np.int32)
+    us = (t.fill_null(0) if nulls else t).to_numpy()
+    day = us // DAY_US
+    lo, hi = int(day.min()), int(day.max())
+    if hi - lo <= 400_000:
+        days = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]")
+        mk = (days.astype("datetime64[M]").astype(np.int64) + EPOCH_MK).astype(np.int32)[day - lo]
+    else:  # dates more than a thousand years apart
+        mk = (us.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
+              + EPOCH_MK).astype(np.int32)
+    if nulls:
+        mk[t.is_null().to_numpy()] = -1
+    return mk
 
 
 def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> pl.DataFrame:
     """The orders of one batch with ``buyer_idx, seller_idx, kcode, mk, net, ext, jd`` and
     ``neg`` (a negative order other than a return: excluded from every fact)."""
-    buyer = dim.index.lookup(batch["buyer_id"])
+    bi = dim.index.lookup(batch["buyer_id"])
     seller = dim.index.lookup(batch["seller_id"])
-    b = batch.with_columns(pl.Series("buyer_idx", buyer), pl.Series("seller_idx", seller))
-    neg = ((pl.col("amount") < 0) & (pl.col("kind").ne_missing("return")))
-    samples.add(("orders", "negative_amount", "amount"), b.filter(neg))
-    sid = pl.col("seller_id")
-    unknown = ((pl.col("seller_idx") < 0) & sid.is_not_null()
-               & ~sid.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS))
-    samples.add(("orders", "unknown_agent", "seller_id"), b.filter(unknown & ~neg))
-    b = b.with_columns(neg.alias("neg"))
+    b = batch.with_columns(pl.Series("buyer_idx", bi), pl.Series("seller_idx", seller))
+    kcode = _codes(b["kind"], ORDER_CODE)
+    neg = (b["amount"] < 0).fill_null(False).to_numpy() & (kcode != RETURN)
+    samples.add_mask(("orders", "negative_amount", "amount"), b, neg)
+    unknown = (seller < 0) & b["seller_id"].is_not_null().to_numpy()
+    if unknown.any():  # only these need their spelling checked for a root marker
+        at = np.flatnonzero(unknown)
+        sid = b["seller_id"].gather(at)
+        unknown[at] = ~sid.str.strip_chars().str.to_lowercase().is_in(ROOT_MARKERS).to_numpy()
+        samples.add_mask(("orders", "unknown_agent", "seller_id"), b, unknown & ~neg)
 
-    bi = b["buyer_idx"].to_numpy()
     t = b["ordered_at"].cast(pl.Datetime("us")).cast(pl.Int64)
     undated = t.is_null().to_numpy()
     tt = t.fill_null(0).to_numpy()
@@ -62,45 +90,58 @@ def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> p
     delta = np.where(known, tt - np.where(known, joined, 0), -1)
     days = (delta + DAY_US - 1) // DAY_US
     jd = np.where(known & (delta >= 0) & (days <= min(plan.max_days, MAX_DAYS)), days, -1)
-    net = b.select((pl.col("amount") - pl.col("returned_amount").fill_null(0)).alias("x"))["x"]
+    net = b["amount"] - b["returned_amount"].fill_null(0)
     return pl.DataFrame({
-        "order_id": b["order_id"], "buyer_idx": b["buyer_idx"], "seller_idx": b["seller_idx"],
-        "kcode": _codes(b["kind"], ORDER_CODE), "mk": _month(b["ordered_at"]),
-        "net": net.cast(pl.Int64), "ext": ext, "jd": jd.astype(np.int16), "neg": b["neg"],
+        "order_id": b["order_id"], "buyer_idx": bi, "seller_idx": seller, "kcode": kcode,
+        "mk": _month(b["ordered_at"]), "net": net.cast(pl.Int64), "ext": ext,
+        "jd": jd.astype(np.int16), "neg": neg,
     })
 
 
 def _u(a: npt.NDArray[np.integer] | npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
-    return np.asarray(a).astype(np.int64).astype(np.uint64)
+    """Non-negative integers (or flags) as unsigned words, for packing."""
+    return np.asarray(a).astype(np.uint64)
 
 
 def _part(idx: npt.NDArray[np.integer], rest: npt.NDArray[np.uint64], value: pl.Series,
-          name: str, fold: bool) -> pl.DataFrame:
+          name: str, fold: bool, by_sort: bool = False) -> pl.DataFrame:
     """Partial sums per group. With ``fold`` the agent goes into the top bits of the key
-    (``k``): one integer column groups and sorts faster than two."""
+    (``k``): one integer column groups and sorts faster than two. ``by_sort``: group by one
+    sort of the keys, cheaper than a hash table when most rows are groups of their own."""
     keys: dict[str, pl.Series | npt.NDArray[np.uint64]]
+    if by_sort:
+        v = value.cast(pl.Int64).fill_null(0).to_numpy()
+        if fold:
+            return sum_by_key((_u(np.asarray(idx) + 1) << np.uint64(IDX_SHIFT)) | rest, v,
+                              None, name)
+        return sum_by_pair(idx, rest, v, None, name)
     if fold:
         keys = {"k": (_u(np.asarray(idx) + 1) << np.uint64(IDX_SHIFT)) | rest}
     else:
         keys = {"idx": pl.Series(idx, dtype=pl.Int32), "rest": rest}
     return (pl.DataFrame({**keys, name: value.cast(pl.Int64)})
             .lazy().group_by(list(keys)).agg(pl.col(name).sum(), pl.len().alias("n"))
-            .with_columns(pl.col("n").cast(pl.Int64)).collect(engine="streaming"))
+            .with_columns(pl.col("n").cast(pl.Int64)).sort(list(keys)).collect())
+
+
+def _kept(o: pl.DataFrame, keep: npt.NDArray[np.bool_], cols: tuple[str, ...]
+          ) -> dict[str, npt.NDArray[Any]]:
+    return {c: o[c].to_numpy()[keep] for c in cols}
 
 
 def buys_part(o: pl.DataFrame) -> pl.DataFrame:
-    b = o.filter((pl.col("buyer_idx") >= 0) & ~pl.col("neg"))
-    rest = ((_u(b["mk"].to_numpy() + 1) << np.uint64(16)) | (_u(b["kcode"].to_numpy())
-            << np.uint64(13)) | (_u(b["ext"].to_numpy()) << np.uint64(12))
-            | _u(b["jd"].to_numpy() + 1))
-    return _part(b["buyer_idx"].to_numpy(), rest, b["net"], "net", True)
+    b = _kept(o, (o["buyer_idx"].to_numpy() >= 0) & ~o["neg"].to_numpy(),
+              ("buyer_idx", "mk", "kcode", "ext", "jd", "net"))
+    rest = ((_u(b["mk"] + 1) << np.uint64(16)) | (_u(b["kcode"]) << np.uint64(13))
+            | (_u(b["ext"]) << np.uint64(12)) | _u(b["jd"] + 1))
+    return _part(b["buyer_idx"], rest, pl.Series(b["net"]), "net", True, by_sort=True)
 
 
 def sells_part(o: pl.DataFrame) -> pl.DataFrame:
-    o = o.filter(~pl.col("neg"))
-    rest = ((_u(o["mk"].to_numpy() + 1) << np.uint64(4)) | (_u(o["kcode"].to_numpy())
-            << np.uint64(1)) | _u(o["ext"].to_numpy()))
-    return _part(o["seller_idx"].to_numpy(), rest, o["net"], "net", True)
+    b = _kept(o, ~o["neg"].to_numpy(), ("seller_idx", "mk", "kcode", "ext", "net"))
+    rest = ((_u(b["mk"] + 1) << np.uint64(4)) | (_u(b["kcode"]) << np.uint64(1))
+            | _u(b["ext"]))
+    return _part(b["seller_idx"], rest, pl.Series(b["net"]), "net", True)
 
 
 def order_records(o: pl.DataFrame) -> pl.DataFrame:
@@ -114,28 +155,42 @@ def payouts(batch: pl.DataFrame, dim: Dim, samples: Samples) -> pl.DataFrame:
     """One batch of kept payouts with what needs no order: ``recipient_idx, source_idx,
     kcode, mk, g0`` (gen(recipient, source agent)), ``dsrc``, ``cross``, ``soh`` (hash of
     ``source_order_id``) and ``linked`` (it names one)."""
+    rec, _ = payout_records(batch, dim, samples)
+    return batch.with_columns(rec.drop("amount").get_columns())
+
+
+def payout_records(batch: pl.DataFrame, dim: Dim, samples: Samples
+                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The compact records of :func:`payouts` (``PAYOUT_RECORD``) and, in full, the rows
+    of the cross-line payouts among them."""
     rec = dim.index.lookup(batch["recipient_id"])
     src = dim.index.lookup(batch["source_agent_id"])
     b = batch.with_columns(pl.Series("recipient_idx", rec), pl.Series("source_idx", src))
-    samples.add(("payouts", "negative_amount", "amount"), b.filter(pl.col("amount") < 0))
-    samples.add(("payouts", "unknown_agent", "recipient_id"),
-                b.filter(pl.col("recipient_idx") < 0))
-    samples.add(("payouts", "unknown_agent", "source_agent_id"),
-                b.filter(pl.col("source_agent_id").is_not_null() & (pl.col("source_idx") < 0)))
+    samples.add_mask(("payouts", "negative_amount", "amount"), b,
+                     (b["amount"] < 0).fill_null(False).to_numpy())
+    samples.add_mask(("payouts", "unknown_agent", "recipient_id"), b, rec < 0)
+    samples.add_mask(("payouts", "unknown_agent", "source_agent_id"), b,
+                     b["source_agent_id"].is_not_null().to_numpy() & (src < 0))
     g0 = dim.gen(rec, src)
     cross = (rec >= 0) & (src >= 0) & (rec != src) & (g0 < 0)
     so = b["source_order_id"]
-    b = b.with_columns(
-        pl.Series("kcode", _codes(b["kind"], PAYOUT_CODE)), pl.Series("mk", _month(b["paid_at"])),
-        pl.Series("g0", g0), pl.Series("dsrc", (src >= 0) & (src != rec)),
-        pl.Series("cross", cross), pl.Series("soh", id_hash(so)),
-        so.is_not_null().alias("linked"))
-    samples.add(("payouts", "cross_line_payout", "source_agent_id"), b.filter(pl.col("cross")))
-    return b
+    records = pl.DataFrame({
+        "recipient_idx": rec, "source_idx": src, "amount": b["amount"].rechunk(),
+        "kcode": _codes(b["kind"], PAYOUT_CODE), "mk": _month(b["paid_at"]), "g0": g0,
+        "dsrc": (src >= 0) & (src != rec), "cross": cross, "soh": id_hash(so),
+        "linked": so.is_not_null().to_numpy()})
+    if not cross.any():
+        return records, b.clear()
+    full = b.with_columns(records.drop("recipient_idx", "source_idx", "amount").get_columns())
+    samples.add_mask(("payouts", "cross_line_payout", "source_agent_id"), full, cross)
+    return records, full.filter(pl.Series(cross))
 
 
 PAYOUT_RECORD = ("recipient_idx", "source_idx", "amount", "kcode", "mk", "g0", "dsrc", "cross",
                  "soh", "linked")
+
+
+Source = tuple[npt.NDArray[np.int64], ...]  # buyer, seller, kind, ext, jd of source orders
 
 
 def attribute(p: pl.DataFrame, dim: Dim, orders: tuple[pl.DataFrame, HashIndex] | None
@@ -143,29 +198,39 @@ def attribute(p: pl.DataFrame, dim: Dim, orders: tuple[pl.DataFrame, HashIndex] 
     """Payout records joined to the order records of their source orders (``orders``: the
     kept order records of the same partition and a hash table of their ids, or None):
     ``gen``, ``src_kind``, ``src_ext``, ``sjd`` (docs/scans.md)."""
-    rec = p["recipient_idx"].to_numpy()
-    src = p["source_idx"].to_numpy()
-    none = np.full(p.height, -1, dtype=np.int64)
-    ob, os_, ok, oe, oj = none, none, none, none, none
+    src = None
     if orders is not None and orders[0].height and p.height:
         o, table = orders
         pos = table.find(p["soh"].to_numpy())
-        found = (pos >= 0) & p["linked"].to_numpy()
-        at = np.where(found, pos, 0)
+        src = source(o, np.where(p["linked"].to_numpy(), pos, -1))
+    return attributed(p, dim, src)
 
-        def col(c: str) -> npt.NDArray[np.int64]:
-            return np.where(found, o[c].to_numpy()[at].astype(np.int64), -1)
 
-        ob, os_, ok, oe, oj = (col("buyer_idx"), col("seller_idx"), col("kcode"), col("ext"),
-                               col("jd"))
+def source(o: pl.DataFrame, pos: npt.NDArray[np.int64]) -> Source:
+    """The columns of order records ``o`` at ``pos`` (-1: no source order)."""
+    found = pos >= 0
+    at = np.where(found, pos, 0)
+
+    def col(c: str) -> npt.NDArray[np.int64]:
+        return np.where(found, o[c].to_numpy()[at].astype(np.int64), -1)
+
+    return col("buyer_idx"), col("seller_idx"), col("kcode"), col("ext"), col("jd")
+
+
+def attributed(p: pl.DataFrame, dim: Dim, src: Source | None) -> pl.DataFrame:
+    """``attribute`` with the source orders' columns found (None: no payout has one)."""
+    rec = p["recipient_idx"].to_numpy()
+    src_agent = p["source_idx"].to_numpy()
+    none = np.full(p.height, -1, dtype=np.int64)
+    ob, os_, ok, oe, oj = src if src is not None else (none,) * 5
     gen = p["g0"].to_numpy().copy()
-    infer = np.flatnonzero((src < 0) & ((os_ >= 0) | (ob >= 0)))
+    infer = np.flatnonzero((src_agent < 0) & ((os_ >= 0) | (ob >= 0)))
     if infer.size:
         g_sel = dim.gen(rec[infer], os_[infer].astype(np.int32))
         g_buy = dim.gen(rec[infer], ob[infer].astype(np.int32))
         gen[infer] = np.where(g_sel >= 0, g_sel, g_buy)
     gen = np.minimum(gen, (1 << 20) - 2)  # the packed key holds 20 bits of generations
-    buyer_ok = (ob >= 0) & (ob != rec) & ((src < 0) | (src == ob))
+    buyer_ok = (ob >= 0) & (ob != rec) & ((src_agent < 0) | (src_agent == ob))
     sjd = np.where(buyer_ok & (oe == 0) & (ok != RETURN) & (ok != NULL_KIND), oj, -1)
     return p.with_columns(
         pl.Series("gen", gen.astype(np.int32)), pl.Series("src_kind", ok.astype(np.int8)),
@@ -180,45 +245,5 @@ def pays_part(p: pl.DataFrame) -> pl.DataFrame:
             | (_u(p["src_ext"].to_numpy() + 1) << np.uint64(15))
             | (_u(p["sjd"].to_numpy() + 1) << np.uint64(2))
             | (_u(p["dsrc"].to_numpy()) << np.uint64(1)) | _u(p["cross"].to_numpy()))
-    return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount", False)
-
-
-def _field(rest: npt.NDArray[np.uint64], shift: int, bits: int) -> npt.NDArray[np.int64]:
-    return ((rest >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.int64)
-
-
-def _finish(g: pl.DataFrame, cols: dict[str, npt.NDArray[np.int64]], schema: dict[str, pl.DataType],
-            value: str) -> pl.DataFrame:
-    """Unpacked columns in contract order and types. ``g`` comes sorted by its packed keys,
-    whose bit order is the order of the contract's key columns: no sort is needed here."""
-    idx = g["idx"] if "idx" in g.columns else pl.Series(
-        (g["k"].to_numpy() >> np.uint64(IDX_SHIFT)).astype(np.int64) - 1)
-    df = pl.DataFrame({"idx": idx, **cols, value: g[value], "n": g["n"]})
-    return df.select([pl.col(c).cast(t) for c, t in schema.items()])
-
-
-def _rest(g: pl.DataFrame) -> npt.NDArray[np.uint64]:
-    if "rest" in g.columns:
-        return g["rest"].to_numpy()
-    return g["k"].to_numpy() & np.uint64((1 << IDX_SHIFT) - 1)
-
-
-def unpack_buys(g: pl.DataFrame) -> pl.DataFrame:
-    r = _rest(g)
-    return _finish(g, {"mk": _field(r, 16, 17) - 1, "kind": _field(r, 13, 3),
-                       "ext": _field(r, 12, 1), "jd": _field(r, 0, 12) - 1}, BUYS, "net")
-
-
-def unpack_sells(g: pl.DataFrame) -> pl.DataFrame:
-    r = _rest(g)
-    return _finish(g, {"mk": _field(r, 4, 17) - 1, "kind": _field(r, 1, 3),
-                       "ext": _field(r, 0, 1)}, SELLS, "net")
-
-
-def unpack_pays(g: pl.DataFrame) -> pl.DataFrame:
-    r = g["rest"].to_numpy()
-    return _finish(g, {
-        "mk": _field(r, 44, 17) - 1, "kind": _field(r, 41, 3), "gen": _field(r, 21, 20) - 1,
-        "src_kind": _field(r, 17, 4) - 1, "src_ext": _field(r, 15, 2) - 1,
-        "sjd": _field(r, 2, 13) - 1, "dsrc": _field(r, 1, 1), "cross": _field(r, 0, 1),
-    }, PAYS, "amount")
+    return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount", False,
+                 by_sort=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -52,11 +53,30 @@ class Dim:
             "level": self.level, "pre": self.pre, "size": self.size,
         })
 
+    @cached_property
+    def _tree(self) -> npt.NDArray[np.complex128] | None:
+        """Per agent ``pre`` and ``level << 40 | pre + size`` side by side (one random read
+        per agent in :meth:`gen`), or None when the numbers do not fit."""
+        end = self.pre + self.size
+        if self.n == 0 or self.pre.min() < 0 or end.max() >= 1 << 40 or self.level.min() < 0:
+            return None
+        packed = np.empty(2 * self.n, dtype=np.int64)
+        packed[0::2] = self.pre
+        packed[1::2] = (self.level.astype(np.int64) << 40) | end
+        return packed.view(np.complex128)
+
     def gen(self, upper: I32, lower: I32) -> I32:
         """gen(upper, lower): generations from ``upper`` down to ``lower``; -1 when either
         is unknown or outside a tree, or ``lower`` is not in ``upper``'s downline."""
         ok = (upper >= 0) & (lower >= 0)
         u, v = np.where(ok, upper, 0), np.where(ok, lower, 0)
+        if self._tree is not None:
+            tu = np.take(self._tree, u).view(np.int64)
+            tv = np.take(self._tree, v).view(np.int64)
+            pu, pv = tu[0::2], tv[0::2]
+            lu, lv = tu[1::2] >> 40, tv[1::2] >> 40
+            ok &= (lu > 0) & (lv > 0) & (pv >= pu) & (pv < (tu[1::2] & ((1 << 40) - 1)))
+            return np.where(ok, lv - lu, -1).astype(np.int32)
         lu, lv = self.level[u], self.level[v]
         pu, pv = self.pre[u], self.pre[v]
         ok &= (lu > 0) & (lv > 0) & (pv >= pu) & (pv < pu + self.size[u])

@@ -3,6 +3,18 @@
 Open addressing with linear probing at a load of at most one half: a lookup costs one or two
 random reads, where a binary search over millions of sorted keys costs twenty. Used for id
 lookups in every batch of a scan.
+
+The table is built by one sort: keys ordered by home slot (then by position) take the slots
+``max(home, previous slot + 1)``, a running maximum, which is exactly where inserting them
+one by one with linear probing would put them. Probes run forward without wrapping (the
+table has room after its last key and ends in an empty slot). A key that repeats is stored
+at each position, the first position in the earlier slot, so the first position wins. Each
+slot holds its key and value side by side (one random read per probe).
+
+Built ``sparse`` (for probes that mostly miss, such as every order probing the few that
+are source orders), it also keeps a bitmap of 16 bits per key, set by the top bits of each
+key: a probe whose bit is clear is absent, found with one read of a bitmap small enough to
+stay in cache; only the others (present, or about 1 in 16 of the absent) search the table.
 """
 
 from __future__ import annotations
@@ -13,49 +25,84 @@ import numpy.typing as npt
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_EMPTY = np.uint64(np.iinfo(np.uint64).max)  # value of an empty slot
+_LOW = np.uint64(0xFFFF_FFFF)
 
 
 class HashIndex:
     """Position of each key in the array it was built from; the first position wins when
     a key repeats."""
 
-    def __init__(self, keys: U64) -> None:
+    def __init__(self, keys: U64, sparse: bool = False) -> None:
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
-        self.bits = max(4, int(2 * keys.size).bit_length())
-        cap = 1 << self.bits
-        self.mask = np.int64(cap - 1)
-        self.key = np.zeros(cap, dtype=np.uint64)
-        self.val = np.full(cap, -1, dtype=np.int64)
-        pending = np.arange(keys.size, dtype=np.int64)
-        slot = self._home(keys)
-        while pending.size:
-            s = slot[pending]
-            free = self.val[s] < 0
-            # among the keys probing a free slot, the first (lowest position) takes it
-            taken_slots, first = np.unique(s[free], return_index=True)
-            winners = pending[free][first]
-            self.key[taken_slots] = keys[winners]
-            self.val[taken_slots] = winners
-            placed = np.zeros(pending.size, dtype=bool)
-            placed[np.flatnonzero(free)[first]] = True
-            pending = pending[~placed]
-            slot[pending] = (slot[pending] + 1) & self.mask
+        n = keys.size
+        self.seen: npt.NDArray[np.uint8] | None = None
+        if sparse:
+            self.seen_bits = max(6, int(16 * n).bit_length())
+            bit = keys >> np.uint64(64 - self.seen_bits)
+            self.seen = np.zeros(1 << (self.seen_bits - 3), dtype=np.uint8)
+            np.bitwise_or.at(self.seen, (bit >> np.uint64(3)).astype(np.int64),
+                             np.left_shift(1, bit & np.uint64(7)).astype(np.uint8))
+            del bit
+        self.bits = max(4, int(2 * n).bit_length())
+        home = self._home(keys)
+        if n < 1 << 32 and self.bits <= 32:  # sort (home, position) packed in one word
+            packed = (home.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
+            del home
+            packed.sort()
+            pos = (packed & _LOW).astype(np.int64)
+            packed >>= np.uint64(32)
+            slot = packed.view(np.int64)
+        else:
+            pos = np.argsort(home, kind="stable")
+            slot = home[pos]
+        ar = np.arange(n, dtype=np.int64)
+        slot -= ar
+        np.maximum.accumulate(slot, out=slot)
+        slot += ar
+        del ar
+        size = max(1 << self.bits, int(slot[-1]) + 1 if n else 0) + 1
+        flat = np.empty(2 * size, dtype=np.uint64)
+        flat[1::2] = _EMPTY
+        slot *= 2
+        flat[slot] = keys[pos]
+        flat[slot + 1] = pos.view(np.uint64)
+        self.table = flat.view(np.complex128)  # (key, value) per slot, taken together
 
     def _home(self, keys: U64) -> I64:
         with np.errstate(over="ignore"):
             mixed = keys * _MIX
         return (mixed >> np.uint64(64 - self.bits)).astype(np.int64)
 
+    def _slots(self, slot: I64) -> tuple[U64, U64]:
+        kv = np.take(self.table, slot).view(np.uint64)
+        return kv[0::2], kv[1::2]
+
     def find(self, keys: U64) -> I64:
         """Position of each key, -1 when absent."""
         keys = np.asarray(keys, dtype=np.uint64)
-        out = np.full(keys.size, -1, dtype=np.int64)
-        pending = np.arange(keys.size, dtype=np.int64)
+        if self.seen is not None:
+            bit = keys >> np.uint64(64 - self.seen_bits)
+            maybe = np.flatnonzero((self.seen[bit >> np.uint64(3)] >> (bit & np.uint64(7)))
+                                   .astype(bool))
+            out = np.full(keys.size, -1, dtype=np.int64)
+            out[maybe] = self._search(keys[maybe])
+            return out
+        return self._search(keys)
+
+    def _search(self, keys: U64) -> I64:
         slot = self._home(keys)
+        k, v = self._slots(slot)
+        full = v != _EMPTY
+        hit = full & (k == keys)
+        out = np.where(hit, v.view(np.int64), -1)
+        pending = np.flatnonzero(full & ~hit)
+        slot = slot[pending] + 1
         while pending.size:
-            v = self.val[slot]
-            hit = (v >= 0) & (self.key[slot] == keys[pending])
-            out[pending[hit]] = v[hit]
-            more = (v >= 0) & ~hit
-            pending, slot = pending[more], (slot[more] + 1) & self.mask
+            k, v = self._slots(slot)
+            full = v != _EMPTY
+            hit = full & (k == keys[pending])
+            out[pending[hit]] = v[hit].view(np.int64)
+            more = full & ~hit
+            pending, slot = pending[more], slot[more] + 1
         return out

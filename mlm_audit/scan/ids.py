@@ -17,6 +17,7 @@ from mlm_audit.scan.hashindex import HashIndex
 
 SEED = 0x5EED
 CHECK_SEED = 0xC0FFEE
+RUN_ROWS = 1024  # engineering default: shorter columns are looked up row by row
 
 
 def id_hash(s: pl.Series) -> npt.NDArray[np.uint64]:
@@ -33,18 +34,40 @@ class AgentIndex:
         self.exact = bool((hs[1:] == hs[:-1]).any())
 
     def lookup(self, values: pl.Series) -> npt.NDArray[np.int32]:
-        """Dense index of each value, -1 where null or not an agent."""
+        """Dense index of each value, -1 where null or not an agent. A value repeated on
+        consecutive rows (the orders of one buyer, say) is looked up once per run (rows
+        whose two hashes equal the previous row's)."""
         n = values.len()
-        if n == 0 or self.ids.len() == 0:
+        nulls = values.null_count()
+        if n == nulls or self.ids.len() == 0:
             return np.full(n, -1, dtype=np.int32)
         vals = values.cast(pl.String)
         if self.exact:
             return self._join(vals)
-        pos = self.table.find(id_hash(vals))
+        h, check = id_hash(vals), vals.hash(CHECK_SEED).to_numpy()
+        given = vals.is_not_null().to_numpy() if nulls else None
+        if n > RUN_ROWS:
+            head = np.empty(n, dtype=bool)
+            head[0] = True
+            np.not_equal(h[1:], h[:-1], out=head[1:])
+            head[1:] |= check[1:] != check[:-1]
+            if np.count_nonzero(head) < n // 2:
+                at = np.flatnonzero(head)
+                found = self._find(h[at], check[at], given[at] if given is not None else None)
+                return found[np.cumsum(head) - 1]
+        return self._find(h, check, given)
+
+    def _find(self, h: npt.NDArray[np.uint64], check: npt.NDArray[np.uint64],
+              given: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.int32]:
+        """Dense index of the ids with these two hashes, -1 where not an agent (or not
+        ``given``: null)."""
+        pos = self.table.find(h)
         hit = pos >= 0
         cand = np.where(hit, pos, 0)
-        same = self.check[cand] == vals.hash(CHECK_SEED).to_numpy()
-        return np.where(hit & same & vals.is_not_null().to_numpy(), cand, -1).astype(np.int32)
+        hit &= self.check[cand] == check
+        if given is not None:
+            hit &= given
+        return np.where(hit, cand, -1).astype(np.int32)
 
     def _join(self, vals: pl.Series) -> npt.NDArray[np.int32]:
         table = pl.DataFrame({"v": self.ids, "i": pl.int_range(0, self.ids.len(), eager=True,

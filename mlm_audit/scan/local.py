@@ -3,16 +3,21 @@
 Input comes as batches (a table in memory is one batch; files stream). Three passes:
 
 1. **payouts**: each batch is cleaned and derived as far as it can be without orders
-   (recipient, source agent, generation, cross-line, samples); a compact record of each
-   payout is spilled to disk, partitioned by the hash of its source order id;
+   (recipient, source agent, generation, cross-line, samples); payouts that name no source
+   order are grouped into partial ``pays`` at once, a compact record of the others is
+   spilled, partitioned by the hash of its source order id;
 2. **orders**: each batch is cleaned, derived and grouped into partial ``buys`` and
    ``sells``; a compact record of each order is spilled, partitioned by the hash of its id;
-3. **join**: partition by partition, the payout records meet the order records of the same
-   partition through a hash table, and are grouped into partial ``pays``.
+3. **join**: partition by partition, the distinct source order ids of the payout records go
+   into a hash table, the order records of the same partition are probed against it (the
+   first kept order of each id is the source), and the payouts are grouped into ``pays``.
 
-Repeated ids are found from the spilled hashes after a pass; only then (dirty data) is the
-pass run again, keeping the first row of each id. Partial groups are merged as they grow, so
-memory follows the number of agent-month groups and one partition, not the number of rows.
+Spills and partial groups stay in memory within one byte budget per scan
+(:data:`mlm_audit.scan.spill.MEMORY_BYTES`) and are then read as one partition; beyond it
+they go to disk (docs/scans.md). Repeated ids are found from the spilled hashes after a
+pass; only then (dirty data) is the pass run again, keeping the first row of each id. Memory
+follows the number of agent-month groups, the budget and one partition, not the number of
+rows.
 """
 
 from __future__ import annotations
@@ -26,17 +31,19 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.scan import derive
+from mlm_audit.scan import spill as spills
 from mlm_audit.scan.dim import Dim
 from mlm_audit.scan.facts import Facts, ScanPlan
 from mlm_audit.scan.hashindex import HashIndex
 from mlm_audit.scan.ids import id_hash
-from mlm_audit.scan.partials import Groups, Samples, TopRows
-from mlm_audit.scan.spill import Spill, partition_bits, repeated
+from mlm_audit.scan.partials import Groups, Samples, TopRows, unpack_buys, unpack_pays, unpack_sells
+from mlm_audit.scan.spill import Budget, Spill, align, partition_bits, repeated
 from mlm_audit.schema import ROW, empty
 
 Batches = Callable[[Sequence[str] | None], Iterator[pl.DataFrame]]
 U64 = npt.NDArray[np.uint64]
 NONE = np.zeros(0, np.uint64)
+JOIN_ROWS = 4_000_000  # engineering default: payout records joined in one piece at most
 
 
 def frame_batches(df: pl.DataFrame | None, table: str, rows: int = 0) -> Batches:
@@ -66,12 +73,17 @@ def scan_frames(orders: pl.DataFrame | None, payouts: pl.DataFrame | None, dim: 
 
 @dataclass
 class _PayoutPass:
-    records: Spill  # compact payouts by source order hash
-    unlinked: Spill  # payouts that name no source order
+    records: Spill  # compact payouts that name a source order, by its hash
+    pays: Groups  # partial pays (payouts without a source order, at first)
     ids: Spill  # payout id hashes
     samples: Samples
     top: TopRows
     kept: int
+
+    def discard(self) -> None:
+        for s in (self.records, self.ids):
+            s.cleanup()
+        self.pays.cleanup()
 
 
 @dataclass
@@ -82,23 +94,28 @@ class _OrderPass:
     samples: Samples
     kept: int
 
+    def discard(self) -> None:
+        self.records.cleanup()
+        for g in (self.buys, self.sells):
+            g.cleanup()
+
 
 def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
          step: Callable[[str], None] | None = None, bits: int = 0) -> Facts:
     say = step or (lambda _s: None)
-    pay = _clean("payouts", lambda d: _payouts(payouts, dim, plan, bits, d),
+    budget = Budget(spills.MEMORY_BYTES)
+    pay = _clean("payouts", lambda d: _payouts(payouts, dim, plan, bits, d, budget),
                  lambda r: r.ids, say)
     linked = pay.records.rows > 0  # else order records only serve the repeated-id test
-    order = _clean("orders", lambda d: _orders(orders, dim, plan, bits, d, linked),
+    order = _clean("orders", lambda d: _orders(orders, dim, plan, bits, d, budget, linked),
                    lambda r: r.records, say)
     say("joining payouts to their source orders")
     pays = _join(pay, order, dim)
     say("merging")
     samples = order.samples.result() | pay.samples.result()
     return Facts(
-        buys=derive.unpack_buys(order.buys.result()),
-        sells=derive.unpack_sells(order.sells.result()),
-        pays=derive.unpack_pays(pays.result()), orders=order.kept, payouts=pay.kept,
+        buys=unpack_buys(order.buys.result()), sells=unpack_sells(order.sells.result()),
+        pays=unpack_pays(pays.result()), orders=order.kept, payouts=pay.kept,
         samples=dict(sorted(samples.items())), cross_top=pay.top.result(), plan=plan)
 
 
@@ -113,31 +130,36 @@ def _clean(what: str, run: Callable[[U64], P], ids: Callable[[P], Spill],
     dups = repeated(ids(out), "h")
     if dups.size:
         say(f"scanning {what} again without repeated ids")
+        out.discard()
         out = run(dups)
     return out
 
 
-def _payouts(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64
-             ) -> _PayoutPass:
-    out = _PayoutPass(Spill("soh", bits), Spill("soh", 0), Spill("h", bits), Samples(),
-                      TopRows(plan.cross_top), 0)
+def _payouts(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64,
+             budget: Budget) -> _PayoutPass:
+    out = _PayoutPass(Spill("soh", bits, budget=budget),
+                      Groups("amount", ("idx", "rest"), bits, dim.n, budget),
+                      Spill("h", bits, budget=budget), Samples(), TopRows(plan.cross_top), 0)
     seen: set[str] = set()
     for batch in batches(None):
         out.ids.add(pl.DataFrame({"h": id_hash(batch["payout_id"])}))
         batch = _dedupe(batch, "payout_id", dups, seen, out.samples, "payouts")
         out.kept += batch.height
-        p = derive.payouts(batch, dim, out.samples)
-        out.top.add(p.filter(pl.col("cross")))
-        rec = p.select(derive.PAYOUT_RECORD)
-        out.records.add(rec.filter(pl.col("linked")))
-        out.unlinked.add(rec.filter(~pl.col("linked")))
+        rec, cross = derive.payout_records(batch, dim, out.samples)
+        out.top.add(cross)
+        linked = rec["linked"]
+        out.records.add(rec.filter(linked))
+        unlinked = rec.filter(~linked)
+        if unlinked.height:
+            out.pays.add(derive.pays_part(derive.attributed(unlinked, dim, None)))
     return out
 
 
 def _orders(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64,
-            linked: bool = True) -> _OrderPass:
-    out = _OrderPass(Spill("h", bits), Groups("net", ("k",), bits, dim.n),
-                     Groups("net", ("k",), bits, dim.n), Samples(), 0)
+            budget: Budget, linked: bool = True) -> _OrderPass:
+    out = _OrderPass(Spill("h", bits, budget=budget),
+                     Groups("net", ("k",), bits, dim.n, budget),
+                     Groups("net", ("k",), bits, dim.n, budget), Samples(), 0)
     seen: set[str] = set()
     for batch in batches(None):
         if dups.size:
@@ -152,22 +174,48 @@ def _orders(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64,
 
 
 def _join(pay: _PayoutPass, order: _OrderPass, dim: Dim) -> Groups:
-    pays = Groups("amount", ("idx", "rest"), pay.records.bits, dim.n)
-    for spill in (pay.records, pay.unlinked, order.records):
-        spill.close()
-    for b in pay.unlinked.batches(0):
-        pays.add(derive.pays_part(derive.attribute(b, dim, None)))
-    for p in range(pay.records.parts if pay.records.rows else 0):
-        o = order.records.read(p)
-        table = None
-        if o is not None:
-            o = o.filter(~pl.col("neg"))
-            table = (o, HashIndex(o["h"].to_numpy()))
-        for b in pay.records.batches(p):
-            pays.add(derive.pays_part(derive.attribute(b, dim, table)))
-    for spill in (pay.records, pay.unlinked, pay.ids, order.records):
-        spill.cleanup()
+    pays = pay.pays
+    for s in (pay.records, order.records):
+        s.close()
+    if pay.records.rows > JOIN_ROWS:  # the hash table of one partition stays small
+        pay.records.spread()
+    parts = align(pay.records, order.records) if pay.records.rows else 0
+    for p in range(parts):
+        records = pay.records.read(p)
+        if records is None:
+            continue
+        found, pos = _sources(records["soh"].to_numpy(), order.records.batches(p))
+        src = derive.source(found, pos) if found.height else None
+        pays.add(derive.pays_part(derive.attributed(records, dim, src)))
+    for s in (pay.records, pay.ids, order.records):
+        s.cleanup()
     return pays
+
+
+def _sources(soh: U64, orders: Iterator[pl.DataFrame]
+             ) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
+    """The order records that are source orders of payouts ``soh`` (kept orders only; the
+    first of an id wins) and, per payout, the position of its source among them (-1: none).
+    The hash table holds the distinct source ids, which are fewer than the orders."""
+    ids, inverse = np.unique(soh, return_inverse=True)
+    table = HashIndex(ids, sparse=True)
+    found: list[pl.DataFrame] = []
+    which: list[npt.NDArray[np.int64]] = []
+    for o in orders:
+        at = table.find(o["h"].to_numpy())
+        hit = (at >= 0) & ~o["neg"].to_numpy()
+        if hit.any():
+            keep = np.flatnonzero(hit)
+            found.append(o[keep])
+            which.append(at[keep])
+    if not found:
+        return pl.DataFrame(), np.full(soh.size, -1, dtype=np.int64)
+    # the first order found for each distinct id (orders come in the order they were added)
+    pos = np.full(ids.size, np.iinfo(np.int64).max, dtype=np.int64)
+    ids_found = np.concatenate(which)
+    np.minimum.at(pos, ids_found, np.arange(ids_found.size, dtype=np.int64))
+    pos[pos == np.iinfo(np.int64).max] = -1
+    return pl.concat(found), pos[inverse]
 
 
 def _dedupe(batch: pl.DataFrame, col: str, dups: U64, seen: set[str], samples: Samples,

@@ -1,4 +1,5 @@
-"""Accumulators that merge per-batch results: grouped sums, issue samples, top rows."""
+"""Accumulators that merge per-batch results: grouped sums (and their packed keys unpacked
+into fact tables), issue samples, top rows."""
 
 from __future__ import annotations
 
@@ -6,36 +7,87 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from mlm_audit.scan.facts import SAMPLE_ROWS, Sample, SampleKey
-from mlm_audit.scan.spill import Spill
+from mlm_audit.scan.facts import BUYS, PAYS, SAMPLE_ROWS, SELLS, Sample, SampleKey
+from mlm_audit.scan.spill import Budget, Spill
 
 IDX_SHIFT = 33  # buys and sells pack (mk, kind, ext, jd) in 33 bits below the agent
 
 COMPACT_ROWS = 4_000_000  # engineering default: partial rows held before a merge
+MERGE_ROWS = 1_000_000  # engineering default: partial rows merged in one piece
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+
+def sum_by_key(k: U64, value: I64, n: I64 | None, name: str) -> pl.DataFrame:
+    """Sums of ``value`` and of ``n`` (row counts when None) per distinct packed key ``k``,
+    sorted by ``k``: one sort, then each run of equal keys summed as the difference of
+    running totals at its ends (int64 totals may wrap; the differences are still exact)."""
+    order = np.argsort(k)
+    ks = k[order]
+    last = np.empty(k.size, dtype=bool)  # the last row of a run of equal keys
+    np.not_equal(ks[1:], ks[:-1], out=last[:-1])
+    last[-1:] = True
+    ends = np.flatnonzero(last)
+
+    run = np.empty(k.size, dtype=np.int64)  # one buffer for each value column in turn
+
+    def sums(v: I64) -> I64:
+        np.take(np.asarray(v, dtype=np.int64), order, out=run)
+        if ends.size == k.size:  # every key once
+            return run.copy()
+        total = np.cumsum(run, out=run)[ends]
+        total[1:] -= total[:-1].copy()
+        return total
+
+    counts = np.diff(ends, prepend=-1) if n is None else sums(n)
+    return pl.DataFrame({"k": pl.Series(ks[ends]).set_sorted(), name: sums(value),
+                         "n": counts.astype(np.int64, copy=False)})
+
+
+def sum_by_pair(idx: npt.NDArray[np.integer], rest: U64, value: I64, n: I64 | None,
+                name: str) -> pl.DataFrame:
+    """:func:`sum_by_key` for the key (``idx``, ``rest``), sorted by both. The distinct
+    values of ``rest`` are few (months x kinds x ...): numbered in order, they pack with the
+    agent into one word that sorts the same way."""
+    codes = np.sort(pl.Series(rest, dtype=pl.UInt64).unique().to_numpy())
+    k = (((np.asarray(idx).astype(np.int64) + 1).astype(np.uint64) << np.uint64(32))
+         | np.searchsorted(codes, rest).astype(np.uint64))
+    g = sum_by_key(k, value, n, name)
+    k = g["k"].to_numpy()
+    return pl.DataFrame({
+        "idx": ((k >> np.uint64(32)).astype(np.int64) - 1).astype(np.int32),
+        "rest": codes[(k & np.uint64(0xFFFF_FFFF)).astype(np.int64)],
+        name: g[name], "n": g["n"]})
 
 
 class Groups:
     """Sums of ``value`` and row counts ``n`` per group key over many batches.
 
-    With ``bits`` > 0 the partial rows are spilled to disk in ranges of agents and merged one
-    range at a time at the end, so memory holds one range of partial rows, not all of them.
+    With ``bits`` > 0 the partial rows are spilled (:class:`Spill`): held in memory while
+    the scan's ``budget`` has room, beyond it on disk in ranges of agents; either way they
+    are merged one range of keys at a time at the end (in memory, ranges are slices of the
+    partials when each comes sorted by its first key), so memory holds one range of partial
+    rows, not all of them.
     """
 
     def __init__(self, value: str, keys: tuple[str, ...] = ("idx", "rest"), bits: int = 0,
-                 agents: int = 0) -> None:
+                 agents: int = 0, budget: Budget | None = None) -> None:
         self.value = value
         self.keys = list(keys)
         self.parts: list[pl.DataFrame] = []
         self.pending = 0  # rows in parts not yet merged
         self.merged = 0
         self.agents = agents
-        self.spill = Spill("_p", bits) if bits else None
+        self.spill = Spill(keys[0], bits, budget=budget, part=self._range) if bits else None
+        self.sorted = True  # every partial sorted by its first key
 
     def add(self, part: pl.DataFrame) -> None:
         if part.height == 0:
             return
         if self.spill is not None:
-            self.spill.add(part.with_columns(pl.Series("_p", self._range(part))))
+            lead = part[self.keys[0]].to_numpy()
+            self.sorted = self.sorted and bool((lead[1:] >= lead[:-1]).all())
+            self.spill.add(part)
             return
         # merging once the new rows reach half the merged ones keeps both the transient
         # memory (at most 1.5x the groups) and the total work (3 rows per new row) bounded
@@ -61,24 +113,53 @@ class Groups:
         self.pending = 0
 
     def _group(self, df: pl.DataFrame) -> pl.DataFrame:
-        return df.lazy().group_by(self.keys).agg(
-            pl.col(self.value).sum(), pl.col("n").sum()).collect(engine="streaming")
+        """Sums per group, sorted by the keys."""
+        value, n = df[self.value].to_numpy(), df["n"].to_numpy()
+        if self.keys == ["k"]:
+            return sum_by_key(df["k"].to_numpy(), value, n, self.value)
+        return sum_by_pair(df["idx"].to_numpy(), df["rest"].to_numpy(), value, n, self.value)
+
+    def _slices(self, parts: list[pl.DataFrame]) -> list[pl.DataFrame]:
+        """Partials sorted by their first key, merged one range of it at a time: each range
+        is a slice of every partial (found by binary search), so sorts stay small."""
+        if not parts:
+            return []
+        lead = [p[self.keys[0]].to_numpy() for p in parts]
+        rows = sum(a.size for a in lead)
+        sample = np.sort(np.concatenate([a[:: max(1, a.size // 64)] for a in lead]))
+        cuts = np.unique(sample[np.linspace(0, sample.size, max(2, rows // MERGE_ROWS + 1),
+                                            endpoint=False, dtype=np.int64)[1:]])
+        at = [np.concatenate([[0], np.searchsorted(a, cuts), [a.size]]) for a in lead]
+        out = []
+        for r in range(cuts.size + 1):
+            piece = [p.slice(int(a[r]), int(a[r + 1] - a[r])) for p, a in zip(parts, at,
+                                                                            strict=True)]
+            out.append(self._group(pl.concat(piece)))
+        return out
+
+    def cleanup(self) -> None:
+        if self.spill is not None:
+            self.spill.cleanup()
+        self.parts = []
 
     def result(self) -> pl.DataFrame:
         """The merged groups, sorted by their keys."""
         if self.spill is not None:
             self.spill.close()
-            ranges = [self._group(df.drop("_p", strict=False)).sort(self.keys)
-                      for df in self.spill.partitions()]
+            if self.spill.in_memory and self.sorted:
+                ranges = self._slices(list(self.spill.batches(0)))
+            else:  # sorted ranges of agents, in order: sorted
+                ranges = [self._group(df) for df in self.spill.partitions()]
             self.spill.cleanup()
             self.parts = [pl.concat(ranges)] if ranges else []
         else:
             self._merge()
+            self.parts = [p.sort(self.keys) for p in self.parts]
         if not self.parts:
             keys = {"idx": pl.Int32, "rest": pl.UInt64, "k": pl.UInt64}
             return pl.DataFrame(schema={**{k: keys[k] for k in self.keys},
                                         self.value: pl.Int64, "n": pl.Int64})
-        return self.parts[0].sort(self.keys)
+        return self.parts[0]
 
 
 class Samples:
@@ -97,6 +178,19 @@ class Samples:
         if room > 0:
             self.rows.setdefault(key, []).append(rows.head(room))
             self.kept[key] = self.kept.get(key, 0) + min(room, rows.height)
+
+    def add_mask(self, key: SampleKey, frame: pl.DataFrame, mask: npt.NDArray[np.bool_]
+                 ) -> None:
+        """``add(frame.filter(mask))``, taking only the rows the sample still has room for."""
+        count = int(np.count_nonzero(mask))
+        if count == 0:
+            return
+        room = SAMPLE_ROWS - self.kept.get(key, 0)
+        self.counts[key] = self.counts.get(key, 0) + count
+        if room > 0:
+            rows = frame[np.flatnonzero(mask)[:room]]
+            self.rows.setdefault(key, []).append(rows)
+            self.kept[key] = self.kept.get(key, 0) + rows.height
 
     def result(self) -> dict[SampleKey, Sample]:
         return {k: Sample(c, pl.concat(self.rows[k], how="vertical_relaxed"))
@@ -126,3 +220,44 @@ class TopRows:
         if self.top is None:
             return pl.DataFrame(schema=CROSS_TOP)
         return self.top.select([pl.col(c).cast(t) for c, t in CROSS_TOP.items()])
+
+
+def _field(rest: npt.NDArray[np.uint64], shift: int, bits: int) -> npt.NDArray[np.int64]:
+    return ((rest >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.int64)
+
+
+def _finish(g: pl.DataFrame, cols: dict[str, npt.NDArray[np.int64]], schema: dict[str, pl.DataType],
+            value: str) -> pl.DataFrame:
+    """Unpacked columns in contract order and types. ``g`` comes sorted by its packed keys,
+    whose bit order is the order of the contract's key columns: no sort is needed here."""
+    idx = g["idx"] if "idx" in g.columns else pl.Series(
+        (g["k"].to_numpy() >> np.uint64(IDX_SHIFT)).astype(np.int64) - 1)
+    df = pl.DataFrame({"idx": idx, **cols, value: g[value], "n": g["n"]})
+    return df.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def _rest(g: pl.DataFrame) -> npt.NDArray[np.uint64]:
+    if "rest" in g.columns:
+        return g["rest"].to_numpy()
+    return g["k"].to_numpy() & np.uint64((1 << IDX_SHIFT) - 1)
+
+
+def unpack_buys(g: pl.DataFrame) -> pl.DataFrame:
+    r = _rest(g)
+    return _finish(g, {"mk": _field(r, 16, 17) - 1, "kind": _field(r, 13, 3),
+                       "ext": _field(r, 12, 1), "jd": _field(r, 0, 12) - 1}, BUYS, "net")
+
+
+def unpack_sells(g: pl.DataFrame) -> pl.DataFrame:
+    r = _rest(g)
+    return _finish(g, {"mk": _field(r, 4, 17) - 1, "kind": _field(r, 1, 3),
+                       "ext": _field(r, 0, 1)}, SELLS, "net")
+
+
+def unpack_pays(g: pl.DataFrame) -> pl.DataFrame:
+    r = g["rest"].to_numpy()
+    return _finish(g, {
+        "mk": _field(r, 44, 17) - 1, "kind": _field(r, 41, 3), "gen": _field(r, 21, 20) - 1,
+        "src_kind": _field(r, 17, 4) - 1, "src_ext": _field(r, 15, 2) - 1,
+        "sjd": _field(r, 2, 13) - 1, "dsrc": _field(r, 1, 1), "cross": _field(r, 0, 1),
+    }, PAYS, "amount")

@@ -1,15 +1,19 @@
-"""Rows spilled to disk in hash partitions, so a join or a duplicate test over billions of
-rows runs one partition at a time in bounded memory.
+"""Rows spilled in hash partitions, so a join or a duplicate test over billions of rows runs
+one partition at a time in bounded memory.
 
-A row goes to the partition given by the top bits of its 64-bit key. Rows are buffered per
-partition and written as Arrow IPC batches; reading a partition gives its rows in the order
-they were added.
+A spill first holds its rows in memory, as they come, while the scan's memory budget
+(:class:`Budget`, shared by all spills of one scan) has room for them; then it can be read as
+a single partition, and small inputs never touch disk nor pay for partitioning. Once the
+budget is spent, the spill gives its bytes back and goes to disk: a row goes to the partition
+given by the top bits of its 64-bit key, rows are buffered per partition and written as
+Arrow IPC batches. Reading a partition gives its rows in the order they were added (rows of
+one key are always in one partition, in the order they came).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +23,9 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 FLUSH_ROWS = 65_536  # engineering default: rows buffered per partition before a write
+RANGE_ROWS = 1_000_000  # engineering default: keys sorted in one piece by the repeated-id test
+MEMORY_BYTES = 768 << 20  # engineering default: bytes of spilled rows one scan keeps in memory
+# (the 1M-agent benchmark holds about 570 MiB; at 10M agents most spills go to disk)
 
 
 def partition_bits(rows_hint: int, rows_per_part: int = 4_000_000) -> int:
@@ -26,12 +33,38 @@ def partition_bits(rows_hint: int, rows_per_part: int = 4_000_000) -> int:
     return max(0, min(8, int(max(rows_hint // rows_per_part, 1) - 1).bit_length()))
 
 
+class Budget:
+    """Bytes the spills of one scan may still hold in memory."""
+
+    def __init__(self, total: int) -> None:
+        self.left = total
+
+    def take(self, n: int) -> bool:
+        if n > self.left:
+            return False
+        self.left -= n
+        return True
+
+    def give(self, n: int) -> None:
+        self.left += n
+
+
 class Spill:
-    def __init__(self, key: str, bits: int, where: Path | None = None) -> None:
+    """Rows partitioned by the top bits of the 64-bit ``key`` column, or of what ``part``
+    gives for a frame of rows (computed only when the rows leave memory)."""
+
+    def __init__(self, key: str, bits: int, where: Path | None = None,
+                 budget: Budget | None = None,
+                 part: Callable[[pl.DataFrame], npt.NDArray[np.uint64]] | None = None
+                 ) -> None:
         self.key = key
+        self._part = part
         self.bits = bits
         self.parts = 1 << bits
         self._where = where
+        self._budget = budget
+        self._mem: list[pl.DataFrame] | None = [] if budget is not None else None
+        self._held = 0  # bytes of _mem taken from the budget
         self._dir: tempfile.TemporaryDirectory[str] | None = None  # made on first write
         self._buf: list[list[pl.DataFrame]] = [[] for _ in range(self.parts)]
         self._buffered = [0] * self.parts
@@ -39,6 +72,16 @@ class Spill:
         self._schema: pa.Schema | None = None
         self._done: set[int] = set()
         self.rows = 0
+
+    @property
+    def in_memory(self) -> bool:
+        """All rows are held in memory, unpartitioned: read them as one partition."""
+        return self._mem is not None
+
+    @property
+    def count(self) -> int:
+        """Partitions to read: 1 while in memory, else ``parts``."""
+        return 1 if self._mem is not None else self.parts
 
     def part_of(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
         if self.bits == 0:
@@ -49,10 +92,35 @@ class Spill:
         if df.height == 0:
             return
         self.rows += df.height
+        if self._mem is not None:
+            size = int(df.estimated_size())
+            assert self._budget is not None
+            if self._budget.take(size):
+                self._mem.append(df)
+                self._held += size
+                return
+            self.spread()
+        self._partition(df)
+
+    def spread(self) -> None:
+        """Leave memory: partition the rows held so far (to disk as they grow)."""
+        if self._mem is None:
+            return
+        held, self._mem = self._mem, None
+        self._release()
+        for df in held:
+            self._partition(df)
+
+    def _release(self) -> None:
+        if self._budget is not None:
+            self._budget.give(self._held)
+        self._held = 0
+
+    def _partition(self, df: pl.DataFrame) -> None:
         if self.bits == 0:
             self._put(0, df)
             return
-        part = self.part_of(df[self.key].to_numpy())
+        part = self.part_of(self._part(df) if self._part else df[self.key].to_numpy())
         for (p,), sub in df.with_columns(pl.Series("_p", part)).partition_by(
                 "_p", as_dict=True, include_key=False).items():
             self._put(int(p), sub)
@@ -81,7 +149,7 @@ class Spill:
 
     def close(self) -> None:
         """Finish writing; partitions can be read after this. Partitions that never grew
-        past one buffer stay in memory (small inputs touch no disk)."""
+        past one buffer stay in memory."""
         for p in list(self._writers):
             self._flush(p)
         for w in self._writers.values():
@@ -94,7 +162,10 @@ class Spill:
         return pl.concat(parts) if parts else None
 
     def batches(self, p: int) -> Iterator[pl.DataFrame]:
-        """A partition's rows as they were written, one stored batch at a time."""
+        """Partition ``p`` (of :attr:`count`) as it was added, one stored batch at a time."""
+        if self._mem is not None:
+            yield from self._mem
+            return
         if p in self._done:
             reader = ipc.open_file(str(self._path(p)))
             for i in range(reader.num_record_batches):
@@ -103,25 +174,55 @@ class Spill:
                 yield df
         yield from self._buf[p]
 
+    def column(self, p: int, col: str) -> npt.NDArray[np.uint64]:
+        """One column of partition ``p`` as a new array."""
+        cols = [df[col].to_numpy() for df in self.batches(p)]
+        return np.concatenate(cols) if cols else np.zeros(0, np.uint64)
+
     def partitions(self) -> Iterator[pl.DataFrame]:
-        for p in range(self.parts):
+        for p in range(self.count):
             df = self.read(p)
             if df is not None:
                 yield df
 
     def cleanup(self) -> None:
         self.close()
+        if self._mem is not None:
+            self._mem = []
+            self._release()
+        self._buf = [[] for _ in range(self.parts)]
         if self._dir is not None:
             self._dir.cleanup()
 
 
+def align(*spills: Spill) -> int:
+    """Partitions to read the spills by together: 1 when all are in memory; else every
+    spill is partitioned (they must share ``bits``)."""
+    if all(s.in_memory for s in spills):
+        return 1
+    for s in spills:
+        s.spread()
+        s.close()
+    return spills[0].parts
+
+
 def repeated(spill: Spill, col: str) -> npt.NDArray[np.uint64]:
-    """Sorted keys that occur more than once in ``col`` (one partition at a time)."""
+    """Sorted keys that occur more than once in ``col``: one partition at a time, each
+    batch sorted on its own, then one range of keys at a time over slices of the batches
+    (small sorts, no array of a whole partition)."""
     spill.close()
     found: list[npt.NDArray[np.uint64]] = []
-    for df in spill.partitions():
-        h = np.sort(df[col].to_numpy())
-        dup = h[1:] == h[:-1]
-        if dup.any():
-            found.append(np.unique(h[1:][dup]))
+    for p in range(spill.count):
+        cols = [np.sort(df[col].to_numpy()) for df in spill.batches(p)]
+        if not cols:
+            continue
+        pieces = max(1, sum(c.size for c in cols) // RANGE_ROWS)
+        edges = np.arange(1, pieces, dtype=np.uint64) * np.uint64(((1 << 64) - 1) // pieces)
+        at = [np.concatenate([[0], np.searchsorted(c, edges), [c.size]]) for c in cols]
+        for r in range(pieces):
+            h = np.concatenate([c[a[r]:a[r + 1]] for c, a in zip(cols, at, strict=True)])
+            h.sort()
+            dup = h[1:] == h[:-1]
+            if dup.any():
+                found.append(np.unique(h[1:][dup]))
     return np.concatenate(found) if found else np.zeros(0, np.uint64)

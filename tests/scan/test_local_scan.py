@@ -91,16 +91,19 @@ def test_a_wider_window_rescans() -> None:
     assert net.require(days=7) is f  # narrower: answered by the same facts
 
 
-@pytest.mark.parametrize("bits", [1, 3])
-def test_partitions_do_not_change_the_facts(pyramid: Dataset, bits: int,
+@pytest.mark.parametrize(("bits", "budget"), [(1, 0), (3, 0), (3, 20_000), (2, 1 << 30)])
+def test_partitions_do_not_change_the_facts(pyramid: Dataset, bits: int, budget: int,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from mlm_audit.scan import spill
+    from mlm_audit.scan import partials, spill
 
     net, _ = preflight.run(pyramid)
     plan = ScanPlan(max_days=30, cross_top=5)
     whole = scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0)
     assert (whole.pays["src_kind"] >= 0).any()  # payouts linked to their source orders
     monkeypatch.setattr(spill, "FLUSH_ROWS", 50)  # write to disk, several batches a part
+    # budget 0: every spill on disk; 20 kB: some spills leave memory midway, others stay
+    monkeypatch.setattr(spill, "MEMORY_BYTES", budget)
+    monkeypatch.setattr(partials, "MERGE_ROWS", 97)  # groups in memory merged in pieces
     same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, batch_rows=97,
                             bits=bits))
     same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0))
@@ -120,3 +123,19 @@ def test_per_agent_views_by_agent_range(pyramid: Dataset, monkeypatch: pytest.Mo
     assert attr.external_share_parts(net, "month").sort("idx", "pk").equals(whole_parts)
     assert attr.agent_period_trade(net, "month", buying=True).sort("idx", "pk").equals(
         whole_trade)
+
+
+def test_a_large_join_is_partitioned_in_memory(pyramid: Dataset,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlm_audit.scan import local, spill
+
+    net, _ = preflight.run(pyramid)
+    plan = ScanPlan(max_days=30, cross_top=5)
+    whole = scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0)
+    spread: list[int] = []
+    orig = spill.Spill.spread
+    monkeypatch.setattr(spill.Spill, "spread",
+                        lambda s: (spread.append(s.rows) if s.in_memory else None, orig(s))[1])
+    monkeypatch.setattr(local, "JOIN_ROWS", 10)
+    same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=2))
+    assert len(spread) == 2  # payout and order records, partitioned for the join
