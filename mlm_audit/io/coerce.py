@@ -61,7 +61,7 @@ def as_text(col: str, dtype: pl.DataType) -> pl.Expr:
         s = c.dt.strftime("%Y-%m-%d %H:%M:%S")
     else:
         s = c.cast(pl.String)
-    return pl.when(s == "").then(None).otherwise(s)
+    return s.replace("", None)  # the trimmed text computed once (when/then would repeat it)
 
 
 def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
