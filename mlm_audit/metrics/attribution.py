@@ -13,7 +13,7 @@ join and the cache: :mod:`mlm_audit.metrics.sources`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +24,7 @@ from mlm_audit.metrics import windows
 from mlm_audit.metrics.flows import KIND_CODE, TRADE_COLS, flows, purchases, share_parts
 from mlm_audit.metrics.groups import merge_sums
 from mlm_audit.metrics.periods import Window
+from mlm_audit.metrics.runs import Runs, gather, key_of
 from mlm_audit.metrics.sources import cached, kind_names, recruit_funding
 from mlm_audit.scan.facts import NULL_KIND
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
@@ -121,14 +122,43 @@ def agent_period_trade(net: Network, window: Window, buying: bool = False) -> pl
     """Per agent and period key ``pk``: ``purchased``, ``self_use``, ``stock_up``, ``resold``
     (see :func:`order_flows`) and ``earned`` (payouts received in the period). Rows without
     a date fall out of dated windows. With ``buying``, only agent-periods with purchases
-    (built one range of agents at a time: the memory of the purchases, not of every sale).
-    Sorted by (``idx``, ``pk``)."""
+    (:func:`purchase_periods` and their earnings). Sorted by (``idx``, ``pk``)."""
     if buying:
-        parts = [purchases(b, s, p, window) for b, s, p in _agent_ranges(net)]
-        return pl.concat(parts) if len(parts) > 1 else parts[0]
+        return _by_range(net, lambda b, s, p: purchases(b, s, p, window))
     cols = ("idx", "pk", "purchased", "self_use", "stock_up", "resold")
     own = order_flows(net, window).filter(pl.col("idx") >= 0).select(cols)
     return merge_sums([own, earned_by_agent_period(net, window)], TRADE_COLS)
+
+
+def purchase_periods(net: Network, window: Window) -> pl.DataFrame:
+    """Agent-periods with purchases (``purchased`` > 0): ``idx``, ``pk``, ``purchased``,
+    ``self_use``, ``stock_up``, ``resold``, as :func:`agent_period_trade` without
+    ``earned``. Built one range of agents at a time (the memory of the purchases, not of
+    every sale). Sorted by (``idx``, ``pk``)."""
+    return _by_range(net, lambda b, s, _: purchases(b, s, None, window))
+
+
+def _by_range(net: Network, view: Callable[[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+                                           pl.DataFrame]) -> pl.DataFrame:
+    parts = [view(b, s, p) for b, s, p in _agent_ranges(net)]
+    return pl.concat(parts) if len(parts) > 1 else parts[0]
+
+
+def earned_at(net: Network, window: Window, idx: npt.NDArray[np.integer],
+              pk: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
+    """Payouts received by agent ``idx[i]`` in period ``pk[i]``, for a few agent-periods
+    (itemized findings): only the payout rows of those agents are read."""
+    out = np.zeros(len(idx), np.int64)
+    rec = net.pays["idx"].to_numpy()
+    if out.size == 0 or rec.size == 0:
+        return out
+    wanted = np.zeros(net.n + 1, dtype=bool)  # slot n: unknown recipients (idx -1)
+    wanted[np.asarray(idx)] = True
+    rows = np.flatnonzero(wanted[np.where(rec >= 0, rec, net.n)])
+    pays = net.pays[rows]
+    have = Runs(pays, window)
+    keys, at = np.unique(key_of(idx, pk), return_inverse=True)
+    return gather(keys, have.keys, have.sum(pays["amount"].to_numpy()))[at]
 
 
 def earned_by_agent_period(net: Network, window: Window) -> pl.DataFrame:

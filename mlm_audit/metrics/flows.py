@@ -34,24 +34,31 @@ FLOW_COLS = (*BUYER_COLS, *SELLER_COLS)
 TRADE_COLS = ("purchased", "self_use", "stock_up", "resold", "earned")
 
 Sums = dict[str, npt.NDArray[np.int64]]
+Masked = tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
+
+
+def _kept(keys: npt.NDArray[np.int64], sums: Sums, keep: npt.NDArray[np.bool_]
+          ) -> tuple[npt.NDArray[np.int64], Sums]:
+    if bool(keep.all()):  # the usual case: no copies
+        return keys, sums
+    return keys[keep], {c: v[keep] for c, v in sums.items()}
 
 
 def _buyer(b: pl.DataFrame, window: Window, cols: tuple[str, ...]
            ) -> tuple[npt.NDArray[np.int64], Sums]:
     """Run keys (dated only) and sums of the buyer columns ``cols`` of some ``buys`` rows;
-    each column is built, reduced and dropped in turn (fact tables can hold 100M rows)."""
+    each column is masked, reduced and dropped in turn (fact tables can hold 100M rows)."""
     r = Runs(b, window)
     kind, net_ = b["kind"].to_numpy(), b["net"].to_numpy()
     ext = cache(lambda: b["ext"].to_numpy())
-    make: dict[str, Callable[[], npt.NDArray[np.int64]]] = {
-        "purchased": lambda: np.where(among(kind, PURCHASE_CODES), net_, 0),
-        "self_use": lambda: np.where(kind == KIND_CODE["self_purchase"], net_, 0),
-        "stock_up": lambda: np.where(kind == KIND_CODE["stock_up"], net_, 0),
-        "int_direct": lambda: np.where(ext() | (kind == KIND_CODE["stock_up"]), 0, net_),
-        "buys": lambda: np.where(ext(), 0, b["n"].to_numpy()),
+    make: dict[str, Callable[[], Masked]] = {
+        "purchased": lambda: (net_, among(kind, PURCHASE_CODES)),
+        "self_use": lambda: (net_, kind == KIND_CODE["self_purchase"]),
+        "stock_up": lambda: (net_, kind == KIND_CODE["stock_up"]),
+        "int_direct": lambda: (net_, ~(ext() | (kind == KIND_CODE["stock_up"]))),
+        "buys": lambda: (b["n"].to_numpy(), ~ext()),
     }
-    keep = dated(r.keys)
-    return r.keys[keep], {c: r.sum(make[c]())[keep] for c in cols}
+    return _kept(r.keys, {c: r.sum(*make[c]()) for c in cols}, dated(r.keys))
 
 
 def _seller(s: pl.DataFrame, window: Window, cols: tuple[str, ...]
@@ -61,16 +68,17 @@ def _seller(s: pl.DataFrame, window: Window, cols: tuple[str, ...]
     r = Runs(s, window)
     kind, ext, net_ = s["kind"].to_numpy(), s["ext"].to_numpy(), s["net"].to_numpy()
     sold = (s["idx"].to_numpy() >= 0) & (kind != KIND_CODE["return"]) & (kind != NULL_KIND)
-    make: dict[str, Callable[[], npt.NDArray[np.int64]]] = {
-        "resold": lambda: np.where(sold, net_, 0), "ext": lambda: np.where(ext, net_, 0),
-        "ext_orders": lambda: np.where(ext, s["n"].to_numpy(), 0),
+    make: dict[str, Callable[[], Masked]] = {
+        "resold": lambda: (net_, sold), "ext": lambda: (net_, ext),
+        "ext_orders": lambda: (s["n"].to_numpy(), ext),
     }
     keep = dated(r.keys) & r.any(sold | ext)
-    return r.keys[keep], {c: r.sum(make[c]())[keep] for c in cols}
+    return _kept(r.keys, {c: r.sum(*make[c]()) for c in cols}, keep)
 
 
 def flows(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFrame:
-    """:func:`order_flows` of some rows of ``buys`` and ``sells``."""
+    """:func:`mlm_audit.metrics.attribution.order_flows` of some rows of ``buys`` and
+    ``sells``, sorted by (``idx``, ``pk``)."""
     bk, buyer = _buyer(b, window, BUYER_COLS)
     sk, seller = _seller(s, window, SELLER_COLS)
     keys, at_buyer, at_seller = interleave(bk, sk)
@@ -83,45 +91,48 @@ def flows(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFrame:
                          **{c: cols[c] for c in FLOW_COLS}})
 
 
-def purchases(b: pl.DataFrame, s: pl.DataFrame, p: pl.DataFrame, window: Window
-               ) -> pl.DataFrame:
-    """:func:`agent_period_trade` with ``buying`` of one range of agents: the purchase runs,
-    and the resales and earnings of the same (agent, period) found by binary search."""
+def purchases(b: pl.DataFrame, s: pl.DataFrame, p: pl.DataFrame | None, window: Window
+              ) -> pl.DataFrame:
+    """:func:`mlm_audit.metrics.attribution.agent_period_trade` with ``buying`` of one range
+    of agents: the purchase runs, and the resales (and, given ``pays`` rows, earnings) of
+    the same (agent, period) found by binary search. Sorted by (``idx``, ``pk``)."""
     keys, got = _buyer(b, window, ("purchased", "self_use", "stock_up"))
-    keep = (got["purchased"] > 0) & (keys >= 1 << 32)  # idx >= 0
-    keys = keys[keep]
+    keys, got = _kept(keys, got, (got["purchased"] > 0) & (keys >= 1 << 32))  # idx >= 0
     sk, sold = _seller(s, window, ("resold",))
-    paid = Runs(p, window)  # unknown recipients (idx -1) and undated pay never match
-    return pl.DataFrame({
-        "idx": idx_of(keys), "pk": pk_of(keys),
-        **{c: v[keep] for c, v in got.items()},
-        "resold": gather(keys, sk, sold["resold"]),
-        "earned": gather(keys, paid.keys, paid.sum(p["amount"].to_numpy())),
-    })
+    out = {"idx": idx_of(keys), "pk": pk_of(keys), **got,
+           "resold": gather(keys, sk, sold["resold"])}
+    if p is not None:
+        paid = Runs(p, window)  # unknown recipients (idx -1) and undated pay never match
+        out["earned"] = gather(keys, paid.keys, paid.sum(p["amount"].to_numpy()))
+    return pl.DataFrame(out)
 
 
 def share_parts(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFrame:
-    """:func:`external_share_parts` of one range of agents: the buyer runs with the seller
-    figures of the same (agent, period) found by binary search, then the seller runs
-    without purchases (no union of the keys is built)."""
+    """:func:`mlm_audit.metrics.attribution.external_share_parts` of one range of agents:
+    the buyer runs with the seller figures of the same (agent, period) found by binary
+    search, then the seller runs without purchases (no union of the keys is built)."""
     bk, buyer = _buyer(b, window, ("int_direct", "stock_up", "buys"))
     sk, seller = _seller(s, window, SELLER_COLS)
     at_b, at_s = match(bk, sk)
     alone = np.ones(sk.size, dtype=bool)
     alone[at_s] = False
-    cols: Sums = {}
-    for c, v in seller.items():
-        col = np.zeros(bk.size, np.int64)
-        col[at_b] = v[at_s]
-        cols[c] = np.concatenate((col, v[alone]))
-    rest = np.zeros(int(alone.sum()), np.int64)
-    for c, v in buyer.items():
-        cols[c] = np.concatenate((v, rest))
+    nb = bk.size
     keys = np.concatenate((bk, sk[alone]))
-    unsold = np.maximum(cols["stock_up"] - cols["resold"], 0)
-    return pl.DataFrame({
-        "idx": idx_of(keys), "pk": pk_of(keys),
-        "ext": np.maximum(cols["ext"], 0),
-        "internal": np.maximum(cols["int_direct"] + unsold, 0),
-        "orders": cols["buys"] + cols["ext_orders"],
-    })
+    ext = np.zeros(keys.size, np.int64)
+    ext[at_b] = seller["ext"][at_s]
+    ext[nb:] = seller["ext"][alone]
+    np.maximum(ext, 0, out=ext)
+    # internal = max(int_direct + max(stock_up - resold, 0), 0), one array written in place
+    internal = np.empty(keys.size, np.int64)
+    internal[:nb] = buyer["stock_up"]
+    internal[at_b] -= seller["resold"][at_s]
+    np.negative(seller["resold"][alone], out=internal[nb:])
+    np.maximum(internal, 0, out=internal)
+    internal[:nb] += buyer["int_direct"]
+    np.maximum(internal, 0, out=internal)
+    orders = np.empty(keys.size, np.int64)
+    orders[:nb] = buyer["buys"]
+    orders[at_b] += seller["ext_orders"][at_s]
+    orders[nb:] = seller["ext_orders"][alone]
+    return pl.DataFrame({"idx": idx_of(keys), "pk": pk_of(keys), "ext": ext,
+                         "internal": internal, "orders": orders})

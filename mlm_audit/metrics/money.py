@@ -24,7 +24,7 @@ from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
-def _sum_by(key: npt.NDArray[np.int64], values: npt.NDArray[np.int64], size: int
+def sum_by(key: npt.NDArray[np.int64], values: npt.NDArray[np.int64], size: int
             ) -> npt.NDArray[np.int64]:
     """Exact integer sums of ``values`` per ``key`` in 0..size-1 (negative keys dropped)."""
     ok = key >= 0
@@ -46,7 +46,7 @@ def _pivot_sum(n: int, idx: npt.NDArray[np.integer], code: npt.NDArray[np.int64]
                ) -> dict[str, npt.NDArray[np.int64]]:
     k = len(kinds)
     key = np.where((idx >= 0) & (code >= 0), idx.astype(np.int64) * k + code, -1)
-    flat = _sum_by(key, values, n * k).reshape(n, k) if n else np.zeros((0, k), np.int64)
+    flat = sum_by(key, values, n * k).reshape(n, k) if n else np.zeros((0, k), np.int64)
     return {f"{prefix}{kind}": np.ascontiguousarray(flat[:, j]) for j, kind in enumerate(kinds)}
 
 

@@ -13,6 +13,7 @@ as (``idx``, ``pk``) for any int32 ``idx`` and ``pk``.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,6 @@ import polars as pl
 from mlm_audit.metrics.periods import Window
 
 I64 = npt.NDArray[np.int64]
-_LOW = (1 << 32) - 1
 
 
 def period_keys(mk: npt.NDArray[np.integer], window: Window) -> npt.NDArray[np.int32]:
@@ -50,11 +50,7 @@ class Runs:
     given in the table's row order."""
 
     def __init__(self, df: pl.DataFrame, window: Window) -> None:
-        key = df["idx"].to_numpy().astype(np.int64)
-        key += 1
-        key <<= 32
-        key += period_keys(df["mk"].to_numpy(), window)
-        key += 1
+        key = key_of(df["idx"].to_numpy(), period_keys(df["mk"].to_numpy(), window))
         self.order: I64 | None = None
         if key.size > 1 and bool((key[1:] < key[:-1]).any()):  # not as the scans sort
             self.order = np.argsort(key, kind="stable")
@@ -64,17 +60,28 @@ class Runs:
         np.not_equal(key[1:], key[:-1], out=first[1:])
         self.starts = np.flatnonzero(first)
         self.keys: I64 = key[self.starts]
+        self._buf: I64 | None = None
 
     @property
     def size(self) -> int:
         return int(self.keys.size)
 
-    def sum(self, values: npt.NDArray[Any]) -> I64:
-        """Exact int64 sums per run."""
+    def sum(self, values: npt.NDArray[Any], where: npt.NDArray[np.bool_] | None = None
+            ) -> I64:
+        """Exact int64 sums per run of ``values`` (given in the table's row order), counting
+        only rows where ``where`` holds. Masked values go through one scratch buffer, reused
+        from column to column: fresh multi-megabyte arrays cost page faults."""
         if self.starts.size == 0:
             return np.zeros(0, np.int64)
-        v = values if self.order is None else values[self.order]
-        return np.add.reduceat(v.astype(np.int64, copy=False), self.starts)
+        if self.order is not None:
+            values = values[self.order]
+            where = None if where is None else where[self.order]
+        if where is None:
+            return np.add.reduceat(values.astype(np.int64, copy=False), self.starts)
+        if self._buf is None:
+            self._buf = np.empty(values.size, np.int64)
+        np.multiply(values, where, out=self._buf)
+        return np.add.reduceat(self._buf, self.starts)
 
     def any(self, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         """Runs holding a row where ``mask`` holds."""
@@ -84,17 +91,33 @@ class Runs:
         return np.logical_or.reduceat(m, self.starts)
 
 
+def key_of(idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer]) -> I64:
+    """Run keys of (agent, period key) pairs."""
+    key = np.asarray(idx).astype(np.int64)
+    key += 1
+    key <<= 32
+    key += np.asarray(pk)
+    key += 1
+    return key
+
+
+def _halves(keys: I64) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """High and low 32 bits of the keys as int32 views (no 64-bit temporaries)."""
+    words = keys.view(np.int32)
+    return (words[1::2], words[0::2]) if sys.byteorder == "little" else (words[::2], words[1::2])
+
+
 def idx_of(keys: I64) -> npt.NDArray[np.int32]:
-    return ((keys >> 32) - 1).astype(np.int32)
+    return np.subtract(_halves(keys)[0], 1, dtype=np.int32)
 
 
 def pk_of(keys: I64) -> npt.NDArray[np.int32]:
-    return ((keys & _LOW) - 1).astype(np.int32)
+    return np.subtract(_halves(keys)[1], 1, dtype=np.int32)
 
 
 def dated(keys: I64) -> npt.NDArray[np.bool_]:
     """Keys with a period (``pk`` >= 0)."""
-    return (keys & _LOW) > 0
+    return _halves(keys)[1] > 0
 
 
 def find(keys: I64, wanted: I64) -> tuple[I64, npt.NDArray[np.bool_]]:
