@@ -148,18 +148,18 @@ def _per_agent(
     for (pk,), grp in sorted(earned.partition_by("pk", as_dict=True).items()):
         by_pk.setdefault((pk,), empty)
         period = period_label(pk, params.window)
-        sums = downline_sums(net, by_pk[(pk,)], ("ext", "internal", "orders"))
         idx = grp["idx"].to_numpy()
-        ext, internal = sums["ext"][idx], sums["internal"][idx]
+        sums = downline_sums(net, by_pk[(pk,)], ("ext", "internal", "orders"), at=idx)
+        ext, internal = sums["ext"], sums["internal"]
         total = ext + internal
         share = np.divide(ext, total, out=np.zeros(idx.size), where=total > 0)
         bad = share <= minimum if params.per_agent_strict else share < minimum
-        bad &= (total >= max(params.min_revenue, 1)) & (sums["orders"][idx] >= params.min_orders)
+        bad &= (total >= max(params.min_revenue, 1)) & (sums["orders"] >= params.min_orders)
         if not bad.any():
             continue
         rows.append(pl.DataFrame({
             "idx": idx[bad], "period": [period] * int(bad.sum()), "share": share[bad],
-            "ext": ext[bad], "internal": internal[bad], "orders": sums["orders"][idx][bad],
+            "ext": ext[bad], "internal": internal[bad], "orders": sums["orders"][bad],
             "earned": grp["earned"].to_numpy()[bad],
         }))
     if not rows:

@@ -23,6 +23,7 @@ import polars as pl
 from mlm_audit.metrics import windows
 from mlm_audit.metrics.flows import KIND_CODE, TRADE_COLS, flows, purchases, share_parts
 from mlm_audit.metrics.groups import merge_sums
+from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import Window
 from mlm_audit.metrics.runs import Runs, gather, key_of
 from mlm_audit.metrics.sources import cached, kind_names, recruit_funding
@@ -135,13 +136,24 @@ def purchase_periods(net: Network, window: Window) -> pl.DataFrame:
     ``self_use``, ``stock_up``, ``resold``, as :func:`agent_period_trade` without
     ``earned``. Built one range of agents at a time (the memory of the purchases, not of
     every sale). Sorted by (``idx``, ``pk``)."""
-    return _by_range(net, lambda b, s, _: purchases(b, s, None, window))
+    return _shared(net, ("purchases", window),
+                   lambda: _by_range(net, lambda b, s, _: purchases(b, s, None, window)))
 
 
 def _by_range(net: Network, view: Callable[[pl.DataFrame, pl.DataFrame, pl.DataFrame],
                                            pl.DataFrame]) -> pl.DataFrame:
     parts = [view(b, s, p) for b, s, p in _agent_ranges(net)]
     return pl.concat(parts) if len(parts) > 1 else parts[0]
+
+
+def _shared(net: Network, key: tuple[str, str], build: Callable[[], pl.DataFrame]
+            ) -> pl.DataFrame:
+    """A per-agent view kept for the next rule that asks for it while the facts fit one
+    range of agents; larger ones are rebuilt range by range (their memory is one range
+    plus the view, not a view per window)."""
+    if net.buys.height + net.sells.height <= CHUNK_ROWS:
+        return cached(net, key, build)
+    return build()
 
 
 def earned_at(net: Network, window: Window, idx: npt.NDArray[np.integer],
@@ -195,8 +207,8 @@ def external_share_parts(net: Network, window: Window) -> pl.DataFrame:
     resale, so a wholesale-then-retail chain is not read as internal consumption. External
     sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
     """
-    parts = [share_parts(b, s, window) for b, s, _ in _agent_ranges(net)]
-    return pl.concat(parts) if len(parts) > 1 else parts[0]
+    return _shared(net, ("shares", window),
+                   lambda: _by_range(net, lambda b, s, _: share_parts(b, s, window)))
 
 
 def downline_period_sums(
@@ -207,13 +219,35 @@ def downline_period_sums(
 
 
 def downline_sums(
-    net: Network, rows: pl.DataFrame, cols: tuple[str, ...]
+    net: Network, rows: pl.DataFrame, cols: tuple[str, ...],
+    at: npt.NDArray[np.integer] | None = None,
 ) -> dict[str, npt.NDArray[np.int64]]:
-    """Sums of ``cols`` of per-agent ``rows`` (``idx`` column) over each downline T(a)."""
+    """Sums of ``cols`` of per-agent ``rows`` (``idx`` column) over each downline T(a), for
+    every agent or only the agents ``at``.
+
+    Exact prefix sums in preorder: T(a) is the preorder interval ``pre[a] ..
+    pre[a] + N(a) - 1``, so its sum is a difference of two prefix sums (no pass per tree
+    level). An unrooted agent's downline is itself."""
     rows = rows.filter(pl.col("idx") >= 0)
-    idx = rows["idx"].to_numpy()
+    idx = rows["idx"].to_numpy().astype(np.int64)
+    agents = np.arange(net.n) if at is None else np.asarray(at, np.int64)
+    pre, size, rooted = net.preorder, net.downline_size, net.rooted
+    lo = pre[agents]
+    hi = lo + size[agents]
+    alone = lo < 0  # unrooted
+    lo[alone] = hi[alone] = 0
+    pos = pre[idx]
+    placed = pos >= 0
+    slot = pos[placed] + 1
+    prefix = np.zeros(int(rooted.sum()) + 1, np.int64)
     out = {}
     for c in cols:
-        own = np.bincount(idx, weights=rows[c].to_numpy(), minlength=net.n)
-        out[c] = net.subtree_sum(np.rint(own).astype(np.int64))
+        v = rows[c].to_numpy().astype(np.int64, copy=False)
+        prefix[:] = 0
+        np.add.at(prefix, slot, v[placed])
+        np.cumsum(prefix, out=prefix)
+        got = prefix[hi] - prefix[lo]
+        if alone.any():
+            got[alone] = sum_by(np.where(placed, -1, idx), v, net.n)[agents[alone]]
+        out[c] = got
     return out

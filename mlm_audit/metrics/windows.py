@@ -15,6 +15,7 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics.periods import Window, month_period, period_label_expr
+from mlm_audit.metrics.runs import Runs, idx_of, pk_of
 from mlm_audit.metrics.sources import cached, kind_names, recruit_funding
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 
@@ -48,10 +49,15 @@ def paid_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
 
 
 def paid_by_agent_period_key(net: Network, window: Window) -> pl.DataFrame:
-    """``idx, pk, paid``: as :func:`paid_by_agent_period`, by period key (-1: undated)."""
+    """``idx, pk, paid``: as :func:`paid_by_agent_period`, by period key (-1: undated);
+    sorted by (``idx``, ``pk``): run sums over ``pays``, which comes sorted by agent and
+    month (:mod:`mlm_audit.metrics.runs`)."""
     def build() -> pl.DataFrame:
-        p = net.pays.filter(pl.col("idx") >= 0)
-        return _by_key_period(p, window, pl.col("amount").sum(), "paid")
+        r = Runs(net.pays, window)
+        known = int(np.searchsorted(r.keys, 1 << 32))  # runs of unknown recipients come first
+        keys = r.keys[known:]
+        return pl.DataFrame({"idx": idx_of(keys), "pk": pk_of(keys),
+                             "paid": r.sum(net.pays["amount"].to_numpy())[known:]})
 
     return cached(net, ("paid", window), build)
 
