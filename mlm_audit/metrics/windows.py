@@ -62,6 +62,16 @@ def paid_by_agent_period_key(net: Network, window: Window) -> pl.DataFrame:
     return cached(net, ("paid", window), build)
 
 
+def ext_retail_by_agent_period_key(net: Network, window: Window
+                                   ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Run keys (:mod:`mlm_audit.metrics.runs`) and sums of :func:`ext_retail_by_agent_period`
+    (keys without such sales may hold 0)."""
+    s = net.sells
+    r = Runs(s, window)
+    retail = (s["idx"].to_numpy() >= 0) & s["ext"].to_numpy() & (s["kind"].to_numpy() == RETAIL)
+    return r.keys, r.sum(s["net"].to_numpy(), retail)
+
+
 def ext_retail_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
     """``idx, period, base``: RETAIL_EXT sales credited to each agent, net of returns."""
     s = net.sells.filter((pl.col("idx") >= 0) & pl.col("ext") & (pl.col("kind") == RETAIL))
