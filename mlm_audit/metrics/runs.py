@@ -50,16 +50,19 @@ class Runs:
     given in the table's row order."""
 
     def __init__(self, df: pl.DataFrame, window: Window) -> None:
-        key = key_of(df["idx"].to_numpy(), period_keys(df["mk"].to_numpy(), window))
+        idx = df["idx"].to_numpy()
+        pk = period_keys(df["mk"].to_numpy(), window)
         self.order: I64 | None = None
-        if key.size > 1 and bool((key[1:] < key[:-1]).any()):  # not as the scans sort
-            self.order = np.argsort(key, kind="stable")
-            key = key[self.order]
-        first = np.empty(key.size, dtype=bool)
+        if idx.size > 1 and not _ascending(idx, pk):  # not as the scans sort
+            self.order = np.argsort(key_of(idx, pk), kind="stable")
+            idx, pk = idx[self.order], pk[self.order]
+        # boundaries from the int32 columns: no 64-bit key per row
+        first = np.empty(idx.size, dtype=bool)
         first[:1] = True
-        np.not_equal(key[1:], key[:-1], out=first[1:])
+        np.not_equal(idx[1:], idx[:-1], out=first[1:])
+        first[1:] |= pk[1:] != pk[:-1]
         self.starts = np.flatnonzero(first)
-        self.keys: I64 = key[self.starts]
+        self.keys: I64 = key_of(idx[self.starts], pk[self.starts])
         self._buf: I64 | None = None
 
     @property
@@ -89,6 +92,14 @@ class Runs:
             return np.zeros(0, bool)
         m = mask if self.order is None else mask[self.order]
         return np.logical_or.reduceat(m, self.starts)
+
+
+def _ascending(idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer]) -> bool:
+    """Rows sorted by (idx, pk)."""
+    up = idx[1:] > idx[:-1]
+    if bool((idx[1:] < idx[:-1]).any()):
+        return False
+    return not bool(((pk[1:] < pk[:-1]) & ~up).any())
 
 
 def key_of(idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer]) -> I64:
