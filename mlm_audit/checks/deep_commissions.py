@@ -49,6 +49,7 @@ from mlm_audit.checks.base import CheckParams, agent_evidence
 from mlm_audit.metrics.attribution import by_generation
 from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import money, money_text
+from mlm_audit.metrics.sources import cached
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -93,16 +94,16 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     total_beyond = int(amount[beyond].sum())
     if not beyond.any() or total_beyond <= params.min_amount:
         return
-    total = int(amount.sum())
     gen1 = gen == 1
     cps_only = bool(gen1.any() and cps[gen1].all())
     rec = p["idx"].to_numpy()
     known = rec >= 0
     # per-recipient sums over dense ids: a hash group-by over millions of recipients costs
-    # far more
-    key = np.where(known, rec, -1).astype(np.int64)
-    beyond_amt = sum_by(np.where(beyond, key, -1), amount, net.n)
-    rec_total = sum_by(key, amount, net.n)
+    # far more; what does not depend on the rule is shared by every rule of the run
+    total, rec_total, by_gen = cached(net, "deep_commissions", lambda: (
+        int(amount.sum()), sum_by(rec.astype(np.int64), amount, net.n),
+        by_generation(gen, amount)))
+    beyond_amt = sum_by(np.where(beyond, rec, -1).astype(np.int64), amount, net.n)
     hit = np.flatnonzero(beyond_amt > params.min_amount)
     hit = hit[np.lexsort((hit, -beyond_amt[hit]))]
     per = pl.DataFrame({"recipient_idx": hit, "beyond_amt": beyond_amt[hit],
@@ -123,7 +124,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             "share_beyond": round(total_beyond / total, 4) if total else 0.0,
             "payouts_beyond": int(p["n"].to_numpy()[beyond].sum()),
             "recipients_beyond": per.height,
-            "by_generation": by_generation(gen, amount),
+            "by_generation": by_gen,
             "cps_external_only": cps_only,
             "exempt_cps": params.exempt_cps,
             "not_itemized": max(per.height - shown.height, 0),

@@ -46,7 +46,7 @@ from pydantic import Field
 from mlm_audit.checks.base import CheckParams
 from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import money, money_text
-from mlm_audit.metrics.sources import funding_codes
+from mlm_audit.metrics.sources import cached, funding_codes
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -112,19 +112,30 @@ def _top(ids: npt.NDArray[np.int64], amount: npt.NDArray[np.int64],
     return out
 
 
+def _funding(net: Network, days: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                               npt.NDArray[np.int64], npt.NDArray[Any] | None]:
+    """Per payout group: funding code and root of the recipient; per recipient:
+    RECRUIT_PAY (exact); the recipients with any (``None``: no RECRUIT_PAY at all). The
+    same for every rule with the same entry window."""
+    code = funding_codes(net, days).astype(np.int64)
+    rec = net.pays["idx"].to_numpy()
+    known = rec >= 0
+    root = np.where(known, net.root[np.where(known, rec, 0)], -1).astype(np.int64)
+    if not code.any():
+        return code, root, np.zeros(0, np.int64), None
+    per = sum_by(np.where(known & (code > 0), rec, -1).astype(np.int64),
+                 net.pays["amount"].to_numpy(), net.n)
+    return code, root, per, np.flatnonzero(per)
+
+
 def run(net: Network, params: Params) -> Iterator[Finding]:
     if net.pays.height == 0:
         return
-    code = funding_codes(net, params.entry_window_days).astype(np.int64)
-    if not code.any():
+    code, root, per, ids = cached(net, ("recruit_funding", params.entry_window_days),
+                                  lambda: _funding(net, params.entry_window_days))
+    if ids is None:
         return
-    rec = net.pays["idx"].to_numpy()
     amount = net.pays["amount"].to_numpy()
-    known = rec >= 0
-    root = np.where(known, net.root[np.where(known, rec, 0)], -1).astype(np.int64)
-    # RECRUIT_PAY per recipient, exact: the top earners of the network and of each root
-    per = sum_by(np.where(known & (code > 0), rec, -1).astype(np.int64), amount, net.n)
-    ids = np.flatnonzero(per)
 
     orgs: list[tuple[int, dict[str, Any]]] = []
     if params.scope != "network":
