@@ -21,7 +21,7 @@ import polars as pl
 
 from mlm_audit.metrics.groups import interleave
 from mlm_audit.metrics.periods import Window
-from mlm_audit.metrics.runs import Runs, among, dated, gather, idx_of, match, pk_of
+from mlm_audit.metrics.runs import Runs, among, dated, decode, gather, idx_of, match, pk_of
 from mlm_audit.scan.facts import NULL_KIND
 from mlm_audit.schema import ORDER_KINDS
 
@@ -110,29 +110,44 @@ def purchases(b: pl.DataFrame, s: pl.DataFrame, p: pl.DataFrame | None, window: 
 def share_parts(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFrame:
     """:func:`mlm_audit.metrics.attribution.external_share_parts` of one range of agents:
     the buyer runs with the seller figures of the same (agent, period) found by binary
-    search, then the seller runs without purchases (no union of the keys is built)."""
-    bk, buyer = _buyer(b, window, ("int_direct", "stock_up", "buys"))
+    search, then the seller runs without purchases (no union of the keys is built). Buyer
+    sums are written straight into the output columns: fact tables can hold 100M rows."""
+    r = Runs(b, window)
+    keep = dated(r.keys)
+    full = bool(keep.all())
+    bk = r.keys if full else r.keys[keep]
     sk, seller = _seller(s, window, SELLER_COLS)
     at_b, at_s = match(bk, sk)
     alone = np.ones(sk.size, dtype=bool)
     alone[at_s] = False
     nb = bk.size
-    keys = np.concatenate((bk, sk[alone]))
-    ext = np.zeros(keys.size, np.int64)
-    ext[at_b] = seller["ext"][at_s]
-    ext[nb:] = seller["ext"][alone]
-    np.maximum(ext, 0, out=ext)
+    idx, pk = decode(bk, sk[alone])
+    kind, net_, ext = b["kind"].to_numpy(), b["net"].to_numpy(), b["ext"].to_numpy()
+    stock = kind == KIND_CODE["stock_up"]
+
+    def buyer(out: npt.NDArray[np.int64], values: npt.NDArray[np.int64],
+              where: npt.NDArray[np.bool_]) -> None:
+        if full:
+            r.sum(values, where, out=out[:nb])
+        else:
+            out[:nb] = r.sum(values, where)[keep]
+
     # internal = max(int_direct + max(stock_up - resold, 0), 0), one array written in place
-    internal = np.empty(keys.size, np.int64)
-    internal[:nb] = buyer["stock_up"]
+    internal = np.empty(idx.size, np.int64)
+    buyer(internal, net_, stock)
     internal[at_b] -= seller["resold"][at_s]
     np.negative(seller["resold"][alone], out=internal[nb:])
     np.maximum(internal, 0, out=internal)
-    internal[:nb] += buyer["int_direct"]
+    orders = np.empty(idx.size, np.int64)
+    buyer(orders, net_, ~(ext | stock))  # int_direct, before orders takes its own figures
+    internal[:nb] += orders[:nb]
     np.maximum(internal, 0, out=internal)
-    orders = np.empty(keys.size, np.int64)
-    orders[:nb] = buyer["buys"]
+    buyer(orders, b["n"].to_numpy(), ~ext)
     orders[at_b] += seller["ext_orders"][at_s]
     orders[nb:] = seller["ext_orders"][alone]
-    return pl.DataFrame({"idx": idx_of(keys), "pk": pk_of(keys), "ext": ext,
-                         "internal": internal, "orders": orders})
+    ext_sales = np.zeros(idx.size, np.int64)
+    ext_sales[at_b] = seller["ext"][at_s]
+    ext_sales[nb:] = seller["ext"][alone]
+    np.maximum(ext_sales, 0, out=ext_sales)
+    return pl.DataFrame({"idx": idx, "pk": pk, "ext": ext_sales, "internal": internal,
+                         "orders": orders})

@@ -69,22 +69,23 @@ class Runs:
     def size(self) -> int:
         return int(self.keys.size)
 
-    def sum(self, values: npt.NDArray[Any], where: npt.NDArray[np.bool_] | None = None
-            ) -> I64:
+    def sum(self, values: npt.NDArray[Any], where: npt.NDArray[np.bool_] | None = None,
+            out: I64 | None = None) -> I64:
         """Exact int64 sums per run of ``values`` (given in the table's row order), counting
-        only rows where ``where`` holds. Masked values go through one scratch buffer, reused
-        from column to column: fresh multi-megabyte arrays cost page faults."""
+        only rows where ``where`` holds, into ``out`` if given. Masked values go through one
+        scratch buffer, reused from column to column: fresh multi-megabyte arrays cost page
+        faults."""
         if self.starts.size == 0:
-            return np.zeros(0, np.int64)
+            return np.zeros(0, np.int64) if out is None else out
         if self.order is not None:
             values = values[self.order]
             where = None if where is None else where[self.order]
         if where is None:
-            return np.add.reduceat(values.astype(np.int64, copy=False), self.starts)
+            return np.add.reduceat(values.astype(np.int64, copy=False), self.starts, out=out)
         if self._buf is None:
             self._buf = np.empty(values.size, np.int64)
         np.multiply(values, where, out=self._buf)
-        return np.add.reduceat(self._buf, self.starts)
+        return np.add.reduceat(self._buf, self.starts, out=out)
 
     def any(self, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         """Runs holding a row where ``mask`` holds."""
@@ -124,6 +125,19 @@ def idx_of(keys: I64) -> npt.NDArray[np.int32]:
 
 def pk_of(keys: I64) -> npt.NDArray[np.int32]:
     return np.subtract(_halves(keys)[1], 1, dtype=np.int32)
+
+
+def decode(*keys: I64) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """``idx`` and ``pk`` of several key arrays, one after the other (no joined keys)."""
+    n = sum(k.size for k in keys)
+    idx, pk = np.empty(n, np.int32), np.empty(n, np.int32)
+    at = 0
+    for k in keys:
+        hi, lo = _halves(k)
+        np.subtract(hi, 1, out=idx[at:at + k.size])
+        np.subtract(lo, 1, out=pk[at:at + k.size])
+        at += k.size
+    return idx, pk
 
 
 def dated(keys: I64) -> npt.NDArray[np.bool_]:

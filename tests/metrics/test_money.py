@@ -88,3 +88,5 @@ def test_sums_stay_exact_beyond_float_precision() -> None:
     values = np.array([big, 1, 3, 99, -1], dtype=np.int64)
     assert sum_by(key, values, 3).tolist() == [big + 1, 0, 2]
     assert sum_by(key, np.array([5, 1, 3, 99, -1]), 3).tolist() == [6, 0, 2]
+    assert sum_by(np.array([-5, 0, 1, -1]), np.array([7, 1, 2, 3]), 2).tolist() == [1, 2]
+    assert sum_by(np.array([1, 1]), np.array([4, -9]), 3).tolist() == [0, -5, 0]
