@@ -2,7 +2,7 @@
 
 The fact tables come sorted by their keys, ``idx`` then ``mk`` first (docs/scans.md), and
 every period key is monotone in the month key, so the rows of one (agent, period) form one
-contiguous run: group boundaries come from one comparison of neighbouring keys and sums from
+contiguous run: group boundaries come from comparing neighbouring rows and sums from
 ``np.add.reduceat``, with no sort and no hash group-by. Two tables meet by binary search of
 one's keys in the other's, without building the union of their keys. A table that is not
 sorted (one built by hand) is sorted first.
@@ -97,10 +97,9 @@ class Runs:
 
 def _ascending(idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer]) -> bool:
     """Rows sorted by (idx, pk)."""
-    up = idx[1:] > idx[:-1]
     if bool((idx[1:] < idx[:-1]).any()):
         return False
-    return not bool(((pk[1:] < pk[:-1]) & ~up).any())
+    return not bool(((pk[1:] < pk[:-1]) & (idx[1:] == idx[:-1])).any())
 
 
 def key_of(idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer]) -> I64:

@@ -104,6 +104,12 @@ def test_network_views_match_group_bys(window: Window) -> None:
     trade = attribution.agent_period_trade(net, window, buying=True)
     assert trade.drop("earned").equals(attribution.purchase_periods(net, window))
     assert trade.filter(pl.col("earned") != 0).height > 0
+    keys, sums = windows.ext_retail_by_agent_period_key(net, window)
+    retail = (net.sells.filter((pl.col("idx") >= 0) & pl.col("ext") & (pl.col("kind") == 0))
+              .with_columns(month_period(window)).group_by("idx", "pk").agg(pl.col("net").sum()))
+    assert {(i, k): v for i, k, v in zip(runs.idx_of(keys).tolist(), runs.pk_of(keys).tolist(),
+                                         sums.tolist(), strict=True) if v} == {
+        (i, k): v for i, k, v in retail.iter_rows() if v}
     got = attribution.earned_at(net, window, trade["idx"].to_numpy()[::-1],
                                 trade["pk"].to_numpy()[::-1])
     assert got.tolist() == trade["earned"].to_list()[::-1]
