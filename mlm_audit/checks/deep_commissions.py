@@ -46,10 +46,9 @@ import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
-from mlm_audit.metrics.attribution import by_generation
+from mlm_audit.metrics.attribution import by_generation, shared
 from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import money, money_text
-from mlm_audit.metrics.sources import cached
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -100,9 +99,9 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     known = rec >= 0
     # per-recipient sums over dense ids: a hash group-by over millions of recipients costs
     # far more; what does not depend on the rule is shared by every rule of the run
-    total, rec_total, by_gen = cached(net, "deep_commissions", lambda: (
+    total, rec_total, by_gen = shared(net, "deep_commissions", lambda: (
         int(amount.sum()), sum_by(rec.astype(np.int64), amount, net.n),
-        by_generation(gen, amount)))
+        by_generation(gen, amount)), p.height)
     beyond_amt = sum_by(np.where(beyond, rec, -1).astype(np.int64), amount, net.n)
     hit = np.flatnonzero(beyond_amt > params.min_amount)
     hit = hit[np.lexsort((hit, -beyond_amt[hit]))]

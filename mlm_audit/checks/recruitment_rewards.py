@@ -44,9 +44,10 @@ import numpy.typing as npt
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
+from mlm_audit.metrics.attribution import shared
 from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import money, money_text
-from mlm_audit.metrics.sources import cached, funding_codes
+from mlm_audit.metrics.sources import funding_codes
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -131,8 +132,9 @@ def _funding(net: Network, days: int) -> tuple[npt.NDArray[np.int64], npt.NDArra
 def run(net: Network, params: Params) -> Iterator[Finding]:
     if net.pays.height == 0:
         return
-    code, root, per, ids = cached(net, ("recruit_funding", params.entry_window_days),
-                                  lambda: _funding(net, params.entry_window_days))
+    code, root, per, ids = shared(net, ("recruit_funding", params.entry_window_days),
+                                  lambda: _funding(net, params.entry_window_days),
+                                  net.pays.height)
     if ids is None:
         return
     amount = net.pays["amount"].to_numpy()

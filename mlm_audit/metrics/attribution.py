@@ -13,8 +13,8 @@ join and the cache: :mod:`mlm_audit.metrics.sources`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -93,6 +93,7 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
 
 
 CHUNK_ROWS = 8_000_000  # engineering default: fact rows per agent range in per-agent views
+T = TypeVar("T")
 
 
 def _agent_ranges(net: Network, rows: int | None = None
@@ -136,8 +137,9 @@ def purchase_periods(net: Network, window: Window) -> pl.DataFrame:
     ``self_use``, ``stock_up``, ``resold``, as :func:`agent_period_trade` without
     ``earned``. Built one range of agents at a time (the memory of the purchases, not of
     every sale). Sorted by (``idx``, ``pk``)."""
-    return _shared(net, ("purchases", window),
-                   lambda: _by_range(net, lambda b, s, _: purchases(b, s, None, window)))
+    return shared(net, ("purchases", window),
+                  lambda: _by_range(net, lambda b, s, _: purchases(b, s, None, window)),
+                  net.buys.height + net.sells.height)
 
 
 def _by_range(net: Network, view: Callable[[pl.DataFrame, pl.DataFrame, pl.DataFrame],
@@ -146,14 +148,11 @@ def _by_range(net: Network, view: Callable[[pl.DataFrame, pl.DataFrame, pl.DataF
     return pl.concat(parts) if len(parts) > 1 else parts[0]
 
 
-def _shared(net: Network, key: tuple[str, str], build: Callable[[], pl.DataFrame]
-            ) -> pl.DataFrame:
-    """A per-agent view kept for the next rule that asks for it while the facts fit one
-    range of agents; larger ones are rebuilt range by range (their memory is one range
-    plus the view, not a view per window)."""
-    if net.buys.height + net.sells.height <= CHUNK_ROWS:
-        return cached(net, key, build)
-    return build()
+def shared(net: Network, key: Hashable, build: Callable[[], T], rows: int) -> T:
+    """``build()``, kept for the next rule that asks while the tables it reads (``rows``)
+    fit one range of agents; larger ones are rebuilt each time, so the memory of a run at
+    scale is one view at a time, not every view kept."""
+    return cached(net, key, build) if rows <= CHUNK_ROWS else build()
 
 
 def earned_at(net: Network, window: Window, idx: npt.NDArray[np.integer],
@@ -207,8 +206,9 @@ def external_share_parts(net: Network, window: Window) -> pl.DataFrame:
     resale, so a wholesale-then-retail chain is not read as internal consumption. External
     sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
     """
-    return _shared(net, ("shares", window),
-                   lambda: _by_range(net, lambda b, s, _: share_parts(b, s, window)))
+    return shared(net, ("shares", window),
+                  lambda: _by_range(net, lambda b, s, _: share_parts(b, s, window)),
+                  net.buys.height + net.sells.height)
 
 
 def downline_period_sums(
