@@ -14,10 +14,11 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import Window, month_period, period_label_expr
 from mlm_audit.metrics.runs import Runs, idx_of, pk_of
-from mlm_audit.metrics.sources import cached, kind_names, recruit_funding
-from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
+from mlm_audit.metrics.sources import cached, funding_codes, kind_names
+from mlm_audit.schema import ORDER_KINDS
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
@@ -114,18 +115,12 @@ def payout_sources(net: Network) -> pl.DataFrame:
 def recruit_pay_mask(net: Network) -> npt.NDArray[np.bool_]:
     """RECRUIT_PAY groups of ``net.pays`` (regulations.md §0): recruitment bonuses, and any
     payout whose source order is a starter kit or a fee."""
-    rows = net.pays.select(kind_names(pl.col("kind"), PAYOUT_KINDS).alias("kind"),
-                           kind_names(pl.col("src_kind"), ORDER_KINDS).alias("src_kind"))
-    return rows.select(recruit_funding().is_not_null().alias("rp"))["rp"].to_numpy().astype(bool)
+    return funding_codes(net) > 0
 
 
 def recruit_pay_by_agent(net: Network) -> npt.NDArray[np.int64]:
-    """RECRUIT_PAY received per agent (aligned with ``idx``)."""
-    out = np.zeros(net.n, dtype=np.int64)
+    """RECRUIT_PAY received per agent (aligned with ``idx``), exact."""
     if net.pays.height == 0:
-        return out
-    rec = net.pays["idx"].to_numpy()
-    amt = net.pays["amount"].to_numpy()
-    keep = recruit_pay_mask(net) & (rec >= 0)
-    np.add.at(out, rec[keep], amt[keep])
-    return out
+        return np.zeros(net.n, dtype=np.int64)
+    rec = net.pays["idx"].to_numpy().astype(np.int64)
+    return sum_by(np.where(recruit_pay_mask(net), rec, -1), net.pays["amount"].to_numpy(), net.n)
