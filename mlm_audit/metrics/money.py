@@ -54,9 +54,10 @@ def _pivot_sum(n: int, idx: npt.NDArray[np.integer], code: npt.NDArray[np.int64]
                values: npt.NDArray[np.int64], kinds: tuple[str, ...], prefix: str
                ) -> dict[str, npt.NDArray[np.int64]]:
     k = len(kinds)
-    key = np.where((idx >= 0) & (code >= 0), idx.astype(np.int64) * k + code, -1)
-    flat = sum_by(key, values, n * k).reshape(n, k) if n else np.zeros((0, k), np.int64)
-    return {f"{prefix}{kind}": np.ascontiguousarray(flat[:, j]) for j, kind in enumerate(kinds)}
+    # kind-major keys: each kind's column is a contiguous row of the result, no copies
+    key = np.where((idx >= 0) & (code >= 0), code * n + idx, -1)
+    flat = sum_by(key, values, n * k).reshape(k, n)
+    return {f"{prefix}{kind}": flat[j] for j, kind in enumerate(kinds)}
 
 
 def per_agent(net: Network) -> pl.DataFrame:
