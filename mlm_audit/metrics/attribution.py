@@ -21,7 +21,15 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics import windows
-from mlm_audit.metrics.flows import KIND_CODE, TRADE_COLS, flows, purchases, share_parts
+from mlm_audit.metrics.flows import (
+    KIND_CODE,
+    SHARE_COLS,
+    TRADE_COLS,
+    flows,
+    purchases,
+    share_parts,
+    share_totals,
+)
 from mlm_audit.metrics.groups import merge_sums
 from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import Window
@@ -209,6 +217,17 @@ def external_share_parts(net: Network, window: Window) -> pl.DataFrame:
     return shared(net, ("shares", window),
                   lambda: _by_range(net, lambda b, s, _: share_parts(b, s, window)),
                   net.buys.height + net.sells.height)
+
+
+def external_share_totals(net: Network, window: Window) -> pl.DataFrame:
+    """:func:`external_share_parts` summed per period key: ``pk``, ``ext``, ``internal``,
+    ``orders``, sorted by ``pk`` (periods with no sale or purchase may be absent)."""
+    def build() -> pl.DataFrame:  # a row per period: kept for every rule that asks
+        parts = [share_totals(b, s, window) for b, s, _ in _agent_ranges(net)]
+        out = pl.concat(parts) if len(parts) > 1 else parts[0]
+        return out.group_by("pk").agg(pl.col(c).sum() for c in SHARE_COLS).sort("pk")
+
+    return cached(net, ("share_totals", window), build)
 
 
 def downline_period_sums(

@@ -20,6 +20,7 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics.groups import interleave
+from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import Window
 from mlm_audit.metrics.runs import Runs, among, dated, decode, gather, idx_of, match, pk_of
 from mlm_audit.scan.facts import NULL_KIND
@@ -32,6 +33,7 @@ KIND_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
 PURCHASE_CODES = [KIND_CODE[k] for k in PURCHASE_KINDS]
 FLOW_COLS = (*BUYER_COLS, *SELLER_COLS)
 TRADE_COLS = ("purchased", "self_use", "stock_up", "resold", "earned")
+SHARE_COLS = ("ext", "internal", "orders")
 
 Sums = dict[str, npt.NDArray[np.int64]]
 Masked = tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
@@ -151,3 +153,51 @@ def share_parts(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFram
     np.maximum(ext_sales, 0, out=ext_sales)
     return pl.DataFrame({"idx": idx, "pk": pk, "ext": ext_sales, "internal": internal,
                          "orders": orders})
+
+
+def share_totals(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFrame:
+    """:func:`share_parts` summed per period key (``pk``, ``ext``, ``internal``,
+    ``orders``), without building its per-(agent, period) columns: what the network-wide
+    test needs, at a fraction of the memory."""
+    r = Runs(b, window)
+    keep = dated(r.keys)
+    full = bool(keep.all())
+    bk = r.keys if full else r.keys[keep]
+    sk, seller = _seller(s, window, SELLER_COLS)
+    if bk.size + sk.size == 0:
+        return pl.DataFrame(schema={"pk": pl.Int32, **{c: pl.Int64 for c in SHARE_COLS}})
+    at_b, at_s = match(bk, sk)
+    alone = np.ones(sk.size, dtype=bool)
+    alone[at_s] = False
+    kind, net_, ext = b["kind"].to_numpy(), b["net"].to_numpy(), b["ext"].to_numpy()
+    stock = kind == KIND_CODE["stock_up"]
+
+    def buyer(values: npt.NDArray[np.int64], where: npt.NDArray[np.bool_]
+              ) -> npt.NDArray[np.int64]:
+        v = r.sum(values, where)
+        return v if full else v[keep]
+
+    internal = buyer(net_, stock)  # max(int_direct + max(stock_up - resold, 0), 0) per run
+    internal[at_b] -= seller["resold"][at_s]
+    np.maximum(internal, 0, out=internal)
+    internal += buyer(net_, ~(ext | stock))
+    np.maximum(internal, 0, out=internal)
+    pb, ps = pk_of(bk).astype(np.int64), pk_of(sk).astype(np.int64)
+    lo = min(int(p.min()) for p in (pb, ps) if p.size)
+    span = max(int(p.max()) for p in (pb, ps) if p.size) - lo + 1
+    pb -= lo
+    ps -= lo
+
+    def per_pk(key: npt.NDArray[np.int64], values: npt.NDArray[np.int64]
+               ) -> npt.NDArray[np.int64]:
+        return sum_by(key, values, span)
+
+    totals = {
+        "ext": per_pk(ps, np.maximum(seller["ext"], 0)),
+        "internal": per_pk(pb, internal)
+        + per_pk(ps[alone], np.maximum(-seller["resold"][alone], 0)),
+        "orders": per_pk(pb, buyer(b["n"].to_numpy(), ~ext)) + per_pk(ps, seller["ext_orders"]),
+    }
+    present = np.flatnonzero(np.bincount(pb, minlength=span) + np.bincount(ps, minlength=span))
+    return pl.DataFrame({"pk": (present + lo).astype(np.int32),
+                         **{c: v[present] for c, v in totals.items()}})

@@ -94,6 +94,8 @@ def test_views_match_group_bys(seed: int, window: Window, shuffled: bool) -> Non
             pl.col("stock_up") - pl.col("resold"), 0), 0).alias("internal"),
         (pl.col("buys") + pl.col("ext_orders")).alias("orders"))
     assert flows.share_parts(b, s, window).sort("idx", "pk").equals(shares)
+    totals = shares.group_by("pk").agg(pl.col(c).sum() for c in flows.SHARE_COLS).sort("pk")
+    assert flows.share_totals(b, s, window).sort("pk").equals(totals)
 
 
 @pytest.mark.parametrize("window", WINDOWS)
@@ -101,6 +103,9 @@ def test_network_views_match_group_bys(window: Window) -> None:
     net = _network(_facts(7))
     want = _reference_paid(net.pays, window)
     assert windows.paid_by_agent_period_key(net, window).equals(want)
+    parts = attribution.external_share_parts(net, window)
+    assert attribution.external_share_totals(net, window).equals(
+        parts.group_by("pk").agg(pl.col(c).sum() for c in flows.SHARE_COLS).sort("pk"))
     trade = attribution.agent_period_trade(net, window, buying=True)
     assert trade.drop("earned").equals(attribution.purchase_periods(net, window))
     assert trade.filter(pl.col("earned") != 0).height > 0
