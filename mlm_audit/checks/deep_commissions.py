@@ -46,7 +46,8 @@ import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
-from mlm_audit.metrics.attribution import by_generation, payout_sources
+from mlm_audit.metrics.attribution import by_generation, shared
+from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import money, money_text
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
@@ -81,36 +82,31 @@ class Params(CheckParams):
 def run(net: Network, params: Params) -> Iterator[Finding]:
     if net.pays.height == 0:
         return
-    src = payout_sources(net)
-    gen = src["gen"].to_numpy()
-    amount = src["amount"].to_numpy().astype(np.int64)
-    external = src["src_external"].fill_null(False).to_numpy()
-    cps = (gen == 1) & external
+    # the attribution of every payout group (payout_sources) straight from the fact columns
+    p = net.pays
+    gen = p["gen"].to_numpy()
+    amount = p["amount"].to_numpy().astype(np.int64, copy=False)
+    cps = (gen == 1) & (p["src_ext"].to_numpy() == 1)  # sourced from an external buyer
     beyond = gen > params.max_generations
     if params.exempt_cps:
         beyond &= ~cps
     total_beyond = int(amount[beyond].sum())
     if not beyond.any() or total_beyond <= params.min_amount:
         return
-    total = int(amount.sum())
     gen1 = gen == 1
     cps_only = bool(gen1.any() and cps[gen1].all())
-    rec = src["recipient_idx"].to_numpy()
+    rec = p["idx"].to_numpy()
     known = rec >= 0
-    # per-recipient sums by bincount (exact below 2**53 minor units): a hash group-by over
-    # millions of recipients costs far more
-    beyond_amt = np.rint(np.bincount(rec[known & beyond], weights=amount[known & beyond],
-                                     minlength=net.n)).astype(np.int64)
-    rec_total = np.rint(np.bincount(rec[known], weights=amount[known], minlength=net.n)
-                        ).astype(np.int64)
+    # per-recipient sums over dense ids: a hash group-by over millions of recipients costs
+    # far more; what does not depend on the rule is shared by every rule of the run
+    total, rec_total, by_gen = shared(net, "deep_commissions", lambda: (
+        int(amount.sum()), sum_by(rec.astype(np.int64), amount, net.n),
+        by_generation(gen, amount)), p.height)
+    beyond_amt = sum_by(np.where(beyond, rec, -1).astype(np.int64), amount, net.n)
     hit = np.flatnonzero(beyond_amt > params.min_amount)
     hit = hit[np.lexsort((hit, -beyond_amt[hit]))]
-    depth_of = np.full(net.n, -1, dtype=np.int64)
-    np.maximum.at(depth_of, rec[known & beyond], gen[known & beyond])
-    per = pl.DataFrame({
-        "recipient_idx": hit, "beyond_amt": beyond_amt[hit], "total": rec_total[hit],
-        "depth": depth_of[hit],
-    })
+    per = pl.DataFrame({"recipient_idx": hit, "beyond_amt": beyond_amt[hit],
+                        "total": rec_total[hit]})
     shown = per.head(params.max_findings)
     depth = int(gen.max())
     yield Finding(
@@ -125,9 +121,9 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             "max_generations": params.max_generations,
             **money("amount_beyond", total_beyond),
             "share_beyond": round(total_beyond / total, 4) if total else 0.0,
-            "payouts_beyond": int(src["n"].to_numpy()[beyond].sum()),
+            "payouts_beyond": int(p["n"].to_numpy()[beyond].sum()),
             "recipients_beyond": per.height,
-            "by_generation": by_generation(gen, amount),
+            "by_generation": by_gen,
             "cps_external_only": cps_only,
             "exempt_cps": params.exempt_cps,
             "not_itemized": max(per.height - shown.height, 0),
@@ -136,27 +132,27 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     )
     if shown.height == 0:
         return
-    rec_all = rec
-    wanted = np.zeros(net.n, dtype=bool)
+    wanted = np.zeros(net.n + 1, dtype=bool)  # slot n: unknown recipients
     wanted[shown["recipient_idx"].to_numpy()] = True
-    sel = (rec_all >= 0) & wanted[np.where(rec_all >= 0, rec_all, 0)]
-    rec_sel, gen_sel, amt_sel = rec_all[sel], gen[sel], amount[sel]
+    sel = wanted[np.where(known, rec, net.n)]
+    rec_sel, gen_sel, amt_sel, beyond_sel = rec[sel], gen[sel], amount[sel], beyond[sel]
     for row in shown.iter_rows(named=True):
         i = int(row["recipient_idx"])
         mine = rec_sel == i
+        paid_depth = int(gen_sel[mine & beyond_sel].max())  # the deepest generation beyond
         amt, tot = int(row["beyond_amt"]), int(row["total"])
         yield Finding(
             subject=Subject("agent", net.id_of(i)),
             message=(
                 f"agent {net.id_of(i)} received {money_text(amt)} on agents more "
                 f"than {params.max_generations} generations below (paid depth "
-                f"{int(row['depth'])})"
+                f"{paid_depth})"
             ),
             evidence=agent_evidence(
                 net, i,
                 **money("amount_beyond", amt),
                 share_beyond=round(amt / tot, 4) if tot else 0.0,
-                paid_depth=int(row["depth"]),
+                paid_depth=paid_depth,
                 max_generations=params.max_generations,
                 by_generation=by_generation(gen_sel[mine], amt_sel[mine]),
             ),

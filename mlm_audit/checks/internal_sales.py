@@ -57,6 +57,7 @@ from mlm_audit.metrics.attribution import (
     downline_sums,
     earned_by_agent_period,
     external_share_parts,
+    external_share_totals,
 )
 from mlm_audit.metrics.periods import money, money_text, period_label
 from mlm_audit.model import NETWORK, Finding, Subject
@@ -106,9 +107,13 @@ def _share(ext: int, internal: int) -> float:
 def run(net: Network, params: Params) -> Iterator[Finding]:
     if net.facts.orders == 0:
         return
-    parts = external_share_parts(net, params.window)
-    per_period = parts.group_by("pk").agg(
-        pl.col("ext").sum(), pl.col("internal").sum(), pl.col("orders").sum())
+    per_agent = params.per_agent_min_external_share is not None and net.facts.payouts > 0
+    if per_agent:
+        parts = external_share_parts(net, params.window)
+        per_period = parts.group_by("pk").agg(
+            pl.col("ext").sum(), pl.col("internal").sum(), pl.col("orders").sum())
+    else:  # the network test alone: per-period totals, no per-agent table
+        per_period = external_share_totals(net, params.window)
     for pk, ext, internal, n_orders in per_period.sort("pk").iter_rows():
         period = period_label(pk, params.window)
         total = int(ext) + int(internal)
@@ -131,7 +136,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
                 **money("internal", int(internal)),
             },
         )
-    if params.per_agent_min_external_share is not None and net.facts.payouts:
+    if per_agent and params.per_agent_min_external_share is not None:
         yield from _per_agent(net, params, parts, params.per_agent_min_external_share)
 
 
@@ -148,18 +153,18 @@ def _per_agent(
     for (pk,), grp in sorted(earned.partition_by("pk", as_dict=True).items()):
         by_pk.setdefault((pk,), empty)
         period = period_label(pk, params.window)
-        sums = downline_sums(net, by_pk[(pk,)], ("ext", "internal", "orders"))
         idx = grp["idx"].to_numpy()
-        ext, internal = sums["ext"][idx], sums["internal"][idx]
+        sums = downline_sums(net, by_pk[(pk,)], ("ext", "internal", "orders"), at=idx)
+        ext, internal = sums["ext"], sums["internal"]
         total = ext + internal
         share = np.divide(ext, total, out=np.zeros(idx.size), where=total > 0)
         bad = share <= minimum if params.per_agent_strict else share < minimum
-        bad &= (total >= max(params.min_revenue, 1)) & (sums["orders"][idx] >= params.min_orders)
+        bad &= (total >= max(params.min_revenue, 1)) & (sums["orders"] >= params.min_orders)
         if not bad.any():
             continue
         rows.append(pl.DataFrame({
             "idx": idx[bad], "period": [period] * int(bad.sum()), "share": share[bad],
-            "ext": ext[bad], "internal": internal[bad], "orders": sums["orders"][idx][bad],
+            "ext": ext[bad], "internal": internal[bad], "orders": sums["orders"][bad],
             "earned": grp["earned"].to_numpy()[bad],
         }))
     if not rows:

@@ -46,7 +46,8 @@ import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
-from mlm_audit.metrics.attribution import agent_period_trade
+from mlm_audit.metrics.attribution import earned_at, purchase_periods
+from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import Window, money, money_text, period_label
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
@@ -54,6 +55,7 @@ from mlm_audit.network import Network
 VERSION = 1
 # payouts: "while earning" cannot be judged without them, and a silent pass would mislead
 NEEDS: tuple[str, ...] = ("orders", "payouts")
+ORDER = ["unsold", "ratio_use", "idx", "pk"]  # findings: most unsold first
 
 
 class Params(CheckParams):
@@ -89,12 +91,12 @@ class Params(CheckParams):
 def run(net: Network, params: Params) -> Iterator[Finding]:
     if net.facts.orders == 0:
         return
-    t = agent_period_trade(net, params.window, buying=True)
-    # pay is often settled after the window it rewards, so an earner is an agent paid at all
-    earner = np.zeros(net.n, dtype=bool)
-    rec = net.pays.filter(pl.col("amount") > 0)["idx"].to_numpy()
-    earner[rec[rec >= 0]] = True
+    t = purchase_periods(net, params.window)
     if params.require_earnings:
+        # pay is often settled after the window it rewards: an earner is an agent paid at all
+        earner = np.zeros(net.n, dtype=bool)
+        rec = net.pays.filter(pl.col("amount") > 0)["idx"].to_numpy()
+        earner[rec[rec >= 0]] = True
         t = t.filter(pl.Series(earner[t["idx"].to_numpy()]))
     credit = pl.col("resold") + params.personal_use_allowance * pl.col("purchased")
     if params.count_self_purchase:
@@ -108,16 +110,16 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         (credit / pl.col("purchased")).alias("ratio_use"),
         pl.max_horizontal(pl.col("purchased") - pl.col("resold") - pl.col("self_use"), pl.lit(0))
         .alias("unsold"),
-    ).filter(pl.col("ratio_use") < params.min_resale_ratio).sort(
-        ["unsold", "ratio_use", "idx", "pk"], descending=[True, False, False, False]
-    )
+    ).filter(pl.col("ratio_use") < params.min_resale_ratio)
     if flagged.height == 0:
         return
-    shown = flagged.head(params.max_findings)
-    worst = (
-        flagged.group_by("idx").agg(pl.col("unsold").sum())
-        .sort(["unsold", "idx"], descending=[True, False]).head(10)["idx"].to_list()
-    )
+    # (idx, pk) is unique: the k first rows of the full order are its top k
+    shown = flagged.top_k(params.max_findings, by=ORDER, reverse=[False, True, True, True]
+                          ).sort(ORDER, descending=[True, False, False, False])
+    idx = flagged["idx"].to_numpy()
+    agents = np.flatnonzero(np.bincount(idx, minlength=net.n))
+    unsold = sum_by(idx.astype(np.int64), flagged["unsold"].to_numpy(), net.n)[agents]
+    worst = agents[np.lexsort((agents, -unsold))[:10]].tolist()
     yield Finding(
         subject=NETWORK,
         message=(
@@ -128,7 +130,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
         ),
         evidence={
             "agent_windows": flagged.height,
-            "agents": flagged["idx"].n_unique(),
+            "agents": int(agents.size),
             "periods": [period_label(k, params.window) for k in flagged["pk"].unique().sort()],
             "min_resale_ratio": params.min_resale_ratio,
             "window": params.window,
@@ -137,6 +139,8 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             "worst": [net.id_of(i) for i in worst],
         },
     )
+    shown = shown.with_columns(pl.Series("earned", earned_at(
+        net, params.window, shown["idx"].to_numpy(), shown["pk"].to_numpy())))
     paid_total = net.agent_money["paid_total"].to_numpy()
     for r in shown.iter_rows(named=True):
         i = int(r["idx"])

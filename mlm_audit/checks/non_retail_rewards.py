@@ -32,17 +32,19 @@ Evidence: ``share``, ``max_share``, ``non_retail`` and ``total`` (minor units, w
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
-import polars as pl
+import numpy as np
+import numpy.typing as npt
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
-from mlm_audit.metrics import windows
+from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import money, money_text
-from mlm_audit.metrics.sources import kind_names
+from mlm_audit.metrics.windows import RETAIL
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
+from mlm_audit.scan.facts import OTHER_KIND
 from mlm_audit.schema import PAYOUT_KINDS
 
 VERSION = 1
@@ -65,36 +67,44 @@ class Params(CheckParams):
     max_findings: int = Field(100, ge=0, le=100_000, description="Agent findings at most.")
 
 
-def classify(net: Network, params: Params) -> pl.DataFrame:
-    """Per payout in scope: ``recipient_idx, kind, amount, linked, non_retail``."""
-    src = windows.payout_sources(net)
-    p = net.pays.select(
-        pl.col("idx").alias("recipient_idx"), "dsrc", "n", "amount",
-        kind_names(pl.col("kind"), PAYOUT_KINDS).alias("kind"),
-    ).with_columns(src)
-    retail = pl.col("src_ext_retail") | (
-        ~pl.col("linked") & (pl.col("kind") == "retail_commission")
-        & pl.lit(params.count_unlinked_retail_commission)
-    )
-    p = p.with_columns((~retail).alias("non_retail"))
+def classify(net: Network, params: Params) -> dict[str, npt.NDArray[Any]]:
+    """Per group of payouts in scope: ``recipient_idx``, ``kind`` (code), ``amount``, ``n``,
+    ``linked`` (its source order is known) and ``non_retail``, from the fact columns."""
+    p = net.pays
+    kind, src = p["kind"].to_numpy(), p["src_kind"].to_numpy()
+    linked = src >= 0
+    retail = (p["src_ext"].to_numpy() == 1) & (src == RETAIL)  # external retail source
+    if params.count_unlinked_retail_commission:
+        retail |= ~linked & (kind == PAYOUT_KINDS.index("retail_commission"))
+    cols = {"recipient_idx": p["idx"].to_numpy(), "kind": kind, "amount": p["amount"].to_numpy(),
+            "n": p["n"].to_numpy(), "linked": linked, "non_retail": ~retail}
     if params.scope == "downline":
-        p = p.filter(pl.col("dsrc"))
-    return p
+        keep = p["dsrc"].to_numpy()
+        cols = {c: v[keep] for c, v in cols.items()}
+    return cols
+
+
+def _by_kind(kind: npt.NDArray[np.int8], amount: npt.NDArray[np.int64]) -> dict[str, int]:
+    """Amounts per kind name (``None``: no kind), in the order of the names, no kind first."""
+    code = kind.astype(np.int64)
+    sums, rows = sum_by(code, amount, 8), np.bincount(code, minlength=8)
+    names = {i: k for i, k in enumerate(PAYOUT_KINDS)} | {OTHER_KIND: "(unknown)"}
+    present = [(names.get(c), int(sums[c])) for c in np.flatnonzero(rows).tolist()]
+    present.sort(key=lambda kv: (kv[0] is not None, kv[0] or ""))
+    return {str(k): v for k, v in present}
 
 
 def run(net: Network, params: Params) -> Iterator[Finding]:
     p = classify(net, params)
-    nr_amount = pl.when(pl.col("non_retail")).then(pl.col("amount")).otherwise(0)
-    tot = p.select(pl.col("amount").sum().alias("total"), nr_amount.sum().alias("nr"),
-                   (pl.col("n").filter(pl.col("linked")).sum() / pl.col("n").sum()).alias("linked"))
-    total, non_retail = int(tot["total"][0] or 0), int(tot["nr"][0] or 0)
+    amount, nr = p["amount"], p["non_retail"]
+    total, non_retail = int(amount.sum()), int(amount[nr].sum())
     if total <= 0:
         return
+    n_all = int(p["n"].sum())
+    linked_share = int(p["n"][p["linked"]].sum()) / n_all if n_all else 0.0
     share = non_retail / total
     if share <= params.max_share:
         return
-    by_kind = (p.filter(pl.col("non_retail")).group_by("kind").agg(pl.col("amount").sum())
-               .sort("kind"))
     yield Finding(
         subject=NETWORK,
         message=(f"{share:.1%} of {'downline ' if params.scope == 'downline' else ''}rewards are "
@@ -103,19 +113,17 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             "share": round(share, 4), "max_share": params.max_share,
             **money("non_retail", non_retail, "_text"),
             **money("total", total, "_text"),
-            "non_retail_by_kind": {str(k): int(v) for k, v in by_kind.iter_rows()},
-            "linked_share": round(float(tot["linked"][0] or 0.0), 4), "scope": params.scope,
+            "non_retail_by_kind": _by_kind(p["kind"][nr], amount[nr]),
+            "linked_share": round(float(linked_share), 4), "scope": params.scope,
         },
     )
-    agents = (
-        p.filter(pl.col("recipient_idx") >= 0)
-        .group_by("recipient_idx")
-        .agg(pl.col("amount").sum().alias("total"), nr_amount.sum().alias("nr"))
-        .filter((pl.col("total") > 0) & (pl.col("nr") > params.max_share * pl.col("total")))
-        .sort(["nr", "recipient_idx"], descending=[True, False])
-        .head(params.max_findings)
-    )
-    for idx, a_total, a_nr in agents.iter_rows():
+    rec = p["recipient_idx"].astype(np.int64)
+    per_total = sum_by(rec, amount, net.n)  # exact sums over dense ids, no hash group-by
+    per_nr = sum_by(np.where(nr, rec, -1), amount, net.n)
+    over = np.flatnonzero((per_total > 0) & (per_nr > params.max_share * per_total))
+    over = over[np.lexsort((over, -per_nr[over]))][:params.max_findings]
+    for idx, a_total, a_nr in zip(over.tolist(), per_total[over].tolist(),
+                                  per_nr[over].tolist(), strict=True):
         a_share = a_nr / a_total
         yield Finding(
             subject=Subject("agent", net.id_of(idx)),

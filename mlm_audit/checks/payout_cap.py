@@ -37,12 +37,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams, agent_evidence
 from mlm_audit.metrics import windows
-from mlm_audit.metrics.periods import money
+from mlm_audit.metrics.periods import money, period_label
+from mlm_audit.metrics.runs import gather, key_of
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -112,30 +114,38 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
 
 
 def _per_agent(net: Network, params: Params, scale: float) -> Iterator[Finding]:
-    paid = windows.paid_by_agent_period(net, params.window)
-    base = windows.ext_retail_by_agent_period(net, params.window)
-    df = (
-        paid.filter(pl.col("paid") >= params.min_paid)
-        .join(base, on=["idx", "period"], how="left")
-        .with_columns((pl.col("base").fill_null(0) / scale).alias("base"))
-        .with_columns((pl.col("paid") - params.max_ratio * pl.col("base").clip(0)).alias("excess"))
-        .filter((pl.col("base") <= 0) | (pl.col("paid") > params.max_ratio * pl.col("base")))
-    )
-    if df.height == 0:
+    paid = windows.paid_by_agent_period_key(net, params.window).filter(
+        pl.col("paid") >= params.min_paid)
+    idx, pk, amount = (paid[c].to_numpy() for c in ("idx", "pk", "paid"))
+    keys = key_of(idx, pk)
+    base = gather(keys, *windows.ext_retail_by_agent_period_key(net, params.window)) / scale
+    over = (base <= 0) | (amount > params.max_ratio * base)
+    if not over.any():
         return
-    df = df.sort(["excess", "idx", "period"], descending=[True, False, False])
+    idx, pk, amount, base = idx[over], pk[over], amount[over], base[over]
+    excess = amount - params.max_ratio * np.maximum(base, 0.0)
+    # most excess first, then by agent and period label (``undated`` after every date)
+    periods = np.unique(pk)
+    by_label = np.argsort(np.argsort([period_label(k, params.window) for k in periods.tolist()]))
+    order = np.lexsort((by_label[np.searchsorted(periods, pk)], idx, -excess))
+    df = pl.DataFrame({"idx": idx[order], "pk": pk[order], "paid": amount[order],
+                       "base": base[order], "excess": excess[order]})
+    agents = int(np.count_nonzero(np.bincount(idx, minlength=net.n)))
     yield Finding(
         subject=NETWORK,
         message=(f"{df.height} agent-{params.window}s paid more than {params.max_ratio:.0%} "
-                 f"of own external retail ({df['idx'].n_unique()} agents)"),
+                 f"of own external retail ({agents} agents)"),
         evidence={
-            "agent_periods_over": df.height, "agents_over": df["idx"].n_unique(),
+            "agent_periods_over": df.height, "agents_over": agents,
             **money("total_excess", round(float(df["excess"].sum())), "_text"),
             "max_ratio": params.max_ratio, "base_kind": params.base,
             "vat_rate": params.vat_rate, "window": params.window,
         },
     )
-    for rec in df.head(params.max_findings).iter_rows(named=True):
+    df = df.head(params.max_findings)
+    df = df.with_columns(pl.Series("period", [period_label(k, params.window)
+                                              for k in df["pk"].to_list()], pl.String))
+    for rec in df.iter_rows(named=True):
         fig = _figures(int(rec["paid"]), float(rec["base"]), params)
         ratio = "with no own external retail" if fig["ratio"] is None else (
             f"{float(fig['ratio']):.1%} of own external retail")

@@ -40,12 +40,14 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 import numpy as np
-import polars as pl
+import numpy.typing as npt
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
-from mlm_audit.metrics.attribution import payout_sources
+from mlm_audit.metrics.attribution import shared
+from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import money, money_text
+from mlm_audit.metrics.sources import funding_codes
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
@@ -79,26 +81,14 @@ class Params(CheckParams):
     )
 
 
-def _figures(rows: pl.DataFrame) -> dict[str, Any]:
-    funded = int(rows.filter(pl.col("funded_by").is_not_null())["amount"].sum())
-    total = int(rows["amount"].sum())
-    by = rows.filter(pl.col("funded_by").is_not_null()).group_by("funded_by").agg(
-        pl.col("amount").sum())
-    by_source = {s: 0 for s in SOURCES}
-    for k, v in by.iter_rows():
-        by_source[str(k)] = int(v)
-    f = rows.filter(pl.col("funded_by").is_not_null() & (pl.col("recipient_idx") >= 0))
-    rec = f["recipient_idx"].to_numpy()
-    # bincount over dense ids: exact below 2**53 and cheaper than a hash group-by
-    per = np.rint(np.bincount(rec, weights=f["amount"].to_numpy(), minlength=1)).astype(np.int64)
-    ids = np.flatnonzero(per)
-    ids = ids[np.lexsort((ids, -per[ids]))][:TOP]
-    top = pl.DataFrame({"recipient_idx": ids, "amount": per[ids]})
+def _figures(by_source: npt.NDArray[np.int64], top: list[tuple[int, int]]) -> dict[str, Any]:
+    """Figures of a set of payouts from its sums per funding code (0: not funded)."""
+    funded, total = int(by_source[1:].sum()), int(by_source.sum())
     return {
         "share": round(funded / total, 4) if total > 0 else 0.0,
         **money("recruit_funded", funded),
         **money("total", total),
-        "by_source": by_source,
+        "by_source": {s: int(v) for s, v in zip(SOURCES, by_source[1:], strict=True)},
         "_top": top,
         "_exact": (funded, total),
     }
@@ -108,38 +98,68 @@ def _over(funded: int, total: int, max_share: float) -> bool:
     return total > 0 and funded > max_share * total
 
 
+def _top(ids: npt.NDArray[np.int64], amount: npt.NDArray[np.int64],
+         group: npt.NDArray[np.int64], groups: int) -> list[list[tuple[int, int]]]:
+    """Per group: its ``TOP`` largest ``amount`` (ties by id) as (id, amount) pairs."""
+    order = np.lexsort((ids, -amount, group))
+    g = group[order]
+    first = np.searchsorted(g, np.arange(groups))
+    rank = np.arange(g.size) - first[g]
+    keep = order[rank < TOP]
+    out: list[list[tuple[int, int]]] = [[] for _ in range(groups)]
+    for k, i, a in zip(group[keep].tolist(), ids[keep].tolist(), amount[keep].tolist(),
+                       strict=True):
+        out[k].append((i, a))
+    return out
+
+
+def _funding(net: Network, days: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                               npt.NDArray[np.int64], npt.NDArray[Any] | None]:
+    """Per payout group: funding code and root of the recipient; per recipient:
+    RECRUIT_PAY (exact); the recipients with any (``None``: no RECRUIT_PAY at all). The
+    same for every rule with the same entry window."""
+    code = funding_codes(net, days).astype(np.int64)
+    rec = net.pays["idx"].to_numpy()
+    known = rec >= 0
+    root = np.where(known, net.root[np.where(known, rec, 0)], -1).astype(np.int64)
+    if not code.any():
+        return code, root, np.zeros(0, np.int64), None
+    per = sum_by(np.where(known & (code > 0), rec, -1).astype(np.int64),
+                 net.pays["amount"].to_numpy(), net.n)
+    return code, root, per, np.flatnonzero(per)
+
+
 def run(net: Network, params: Params) -> Iterator[Finding]:
     if net.pays.height == 0:
         return
-    src = payout_sources(net, params.entry_window_days).select(
-        "recipient_idx", "amount", "funded_by")
-    if src["funded_by"].null_count() == src.height:
+    code, root, per, ids = shared(net, ("recruit_funding", params.entry_window_days),
+                                  lambda: _funding(net, params.entry_window_days),
+                                  net.pays.height)
+    if ids is None:
         return
-    rec = src["recipient_idx"].to_numpy()
-    root = np.where(rec >= 0, net.root[np.where(rec >= 0, rec, 0)], -1)
-    src = src.with_columns(pl.Series("root", root, dtype=pl.Int32))
+    amount = net.pays["amount"].to_numpy()
 
     orgs: list[tuple[int, dict[str, Any]]] = []
     if params.scope != "network":
-        per = (
-            src.filter(pl.col("root") >= 0)
-            .group_by("root")
-            .agg(
-                pl.col("amount").filter(pl.col("funded_by").is_not_null()).sum().alias("f"),
-                pl.col("amount").sum().alias("t"),
-            )
-            .filter((pl.col("t") >= max(params.min_total, 1))
-                    & (pl.col("f") > params.max_share * pl.col("t")))
-            .sort(["f", "root"], descending=[True, False])
-        )
-        roots = per["root"].head(params.max_findings).to_list()
-        parts = src.filter(pl.col("root").is_in(roots)).partition_by("root", as_dict=True)
-        orgs = [(int(r), _figures(parts[(r,)])) for r in roots]
-        n_over = per.height
+        f = sum_by(np.where(code > 0, root, -1), amount, net.n)
+        t = sum_by(root, amount, net.n)
+        over = np.flatnonzero((t >= max(params.min_total, 1)) & (f > params.max_share * t))
+        over = over[np.lexsort((over, -f[over]))]
+        roots = over[:params.max_findings]
+        rank = np.full(net.n + 1, -1, np.int64)  # slot n: no root
+        rank[roots] = np.arange(roots.size)
+        at = rank[np.where(root >= 0, root, net.n)]
+        k = roots.size
+        sums = sum_by(np.where(at >= 0, at * 5 + code, -1), amount, k * 5).reshape(k, 5)
+        of = rank[np.where(net.root[ids] >= 0, net.root[ids], net.n)]
+        tops = _top(ids[of >= 0], per[ids][of >= 0], of[of >= 0], k)
+        orgs = [(int(r), _figures(sums[j], tops[j])) for j, r in enumerate(roots.tolist())]
+        n_over = int(over.size)
     else:
         n_over = 0
 
-    whole = _figures(src)
+    whole = _figures(sum_by(code, amount, 5), _top(ids, per[ids], np.zeros(ids.size, np.int64),
+                                                   1)[0])
     funded, total = whole["_exact"]
     if params.scope != "organization" and _over(funded, total, params.max_share):
         yield Finding(
@@ -173,8 +193,5 @@ def _evidence(net: Network, fig: dict[str, Any], params: Params) -> dict[str, An
     out = {k: v for k, v in fig.items() if not k.startswith("_")}
     out["max_share"] = params.max_share
     out["entry_window_days"] = params.entry_window_days
-    out["top_recipients"] = [
-        {"agent_id": net.id_of(i), **money("amount", a)}
-        for i, a in top.iter_rows()
-    ]
+    out["top_recipients"] = [{"agent_id": net.id_of(i), **money("amount", a)} for i, a in top]
     return out

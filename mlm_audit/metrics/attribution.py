@@ -6,35 +6,40 @@ per period. These group-bys are the part that must also run on a distributed eng
 stay apart from the tree math and take nothing but columns and dense index arrays.
 
 Periods: :mod:`mlm_audit.metrics.periods`; grouped sums: :mod:`mlm_audit.metrics.groups`;
-the payout -> source order join and the cache:
-:mod:`mlm_audit.metrics.sources`.
+per-agent-period views of one range of agents: :mod:`mlm_audit.metrics.flows` (run sums
+over the sorted fact tables, :mod:`mlm_audit.metrics.runs`); the payout -> source order
+join and the cache: :mod:`mlm_audit.metrics.sources`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.metrics import windows
-from mlm_audit.metrics.groups import interleave, merge_sums
-from mlm_audit.metrics.periods import Window, month_period
+from mlm_audit.metrics.flows import (
+    KIND_CODE,
+    SHARE_COLS,
+    TRADE_COLS,
+    flows,
+    purchases,
+    share_parts,
+    share_totals,
+)
+from mlm_audit.metrics.groups import merge_sums
+from mlm_audit.metrics.money import sum_by
+from mlm_audit.metrics.periods import Window
+from mlm_audit.metrics.runs import Runs, gather, key_of
 from mlm_audit.metrics.sources import cached, kind_names, recruit_funding
 from mlm_audit.scan.facts import NULL_KIND
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
-
-PURCHASE_KINDS = ("stock_up", "starter_kit", "self_purchase")
-BUYER_COLS = ("purchased", "self_use", "stock_up", "int_direct", "buys")
-SELLER_COLS = ("resold", "ext", "ext_orders")
-KIND_CODE = {k: i for i, k in enumerate(ORDER_KINDS)}
-PURCHASE_CODES = [KIND_CODE[k] for k in PURCHASE_KINDS]
-FLOW_COLS = (*BUYER_COLS, *SELLER_COLS)
 
 
 # -- payouts ------------------------------------------------------------------------------
@@ -92,115 +97,87 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
     External sales with no agent seller (company direct) get ``idx`` = -1. Rows are sorted
     by (``idx``, ``pk``).
     """
-    return cached(net, ("flows", window), lambda: _flows(net.buys, net.sells, window))
+    return cached(net, ("flows", window), lambda: flows(net.buys, net.sells, window))
 
 
 CHUNK_ROWS = 8_000_000  # engineering default: fact rows per agent range in per-agent views
+T = TypeVar("T")
 
 
 def _agent_ranges(net: Network, rows: int | None = None
-                  ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
-    """``buys`` and ``sells`` cut into ranges of agents of about ``rows`` rows each (both
-    tables are sorted by agent), so a per-agent view is built one range at a time."""
-    b, s = net.buys, net.sells
+                  ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
+    """``buys``, ``sells`` and ``pays`` cut into ranges of agents of about ``rows`` rows of
+    buys and sells each (the tables are sorted by agent), so a per-agent view is built one
+    range at a time."""
+    b, s, p = net.buys, net.sells, net.pays
     rows = rows or CHUNK_ROWS
     if b.height + s.height <= rows:
-        yield b, s
+        yield b, s, p
         return
     bi = b["idx"].to_numpy().astype(np.int64) + 1
     si = s["idx"].to_numpy().astype(np.int64) + 1
+    pi = p["idx"].to_numpy()
     cum = np.cumsum(np.bincount(bi, minlength=net.n + 1) + np.bincount(si, minlength=net.n + 1))
     cuts = np.searchsorted(cum, np.arange(rows, int(cum[-1]), rows)) + 1
     bounds = np.unique(np.concatenate(([0], cuts, [net.n + 1])))
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         b0, b1 = np.searchsorted(bi, [lo, hi])
         s0, s1 = np.searchsorted(si, [lo, hi])
-        yield b.slice(int(b0), int(b1 - b0)), s.slice(int(s0), int(s1 - s0))
-
-
-def _flows(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFrame:
-    """:func:`order_flows` of some rows of ``buys`` and ``sells``."""
-    # buys and sells come sorted by (idx, mk), so (idx, pk) keys arrive in order:
-    # every column is a segment sum (np.add.reduceat), no hash group-by or join
-    bk, bkeep = _flow_keys(b, window)
-    sk, skeep = _flow_keys(s, window)
-    # each column is built, reduced and dropped in turn: fact tables can hold 100M rows
-    kind, ext, net_ = b["kind"].to_numpy(), b["ext"].to_numpy(), b["net"].to_numpy()
-    buyer = _segments(bk, bkeep, {
-        "purchased": lambda: net_ * np.isin(kind, PURCHASE_CODES),
-        "self_use": lambda: net_ * (kind == KIND_CODE["self_purchase"]),
-        "stock_up": lambda: net_ * (kind == KIND_CODE["stock_up"]),
-        "int_direct": lambda: net_ * (~ext & (kind != KIND_CODE["stock_up"])),
-        "buys": lambda: b["n"].to_numpy() * ~ext,
-    })
-    skind, sext, snet = s["kind"].to_numpy(), s["ext"].to_numpy(), s["net"].to_numpy()
-    sells = ((s["idx"].to_numpy() >= 0) & (skind != KIND_CODE["return"])
-             & (skind != NULL_KIND))
-    seller = _segments(sk, skeep & (sells | sext), {
-        "resold": lambda: snet * sells, "ext": lambda: snet * sext,
-        "ext_orders": lambda: s["n"].to_numpy() * sext,
-    })
-    keys, at_buyer, at_seller = interleave(buyer[0], seller[0])
-    cols: dict[str, npt.NDArray[np.int64]] = {}
-    for at, (_, sums) in ((at_buyer, buyer), (at_seller, seller)):
-        for c, v in sums.items():
-            cols[c] = np.zeros(keys.size, np.int64)
-            cols[c][at] = v
-    return pl.DataFrame({
-        "idx": ((keys >> _PK_BITS) - 1).astype(np.int32),
-        "pk": (keys & ((1 << _PK_BITS) - 1)).astype(np.int32),
-        **{c: cols[c] for c in FLOW_COLS},
-    })
-
-
-_PK_BITS = 24  # period keys stay below 2**24 (year 9999 in months is 120000)
-
-
-def _flow_keys(df: pl.DataFrame, window: Window
-               ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """Per fact row: the (agent, period) key, and whether the row has a period."""
-    pk = df.select(month_period(window))["pk"].to_numpy().astype(np.int64)
-    keys = ((df["idx"].to_numpy().astype(np.int64) + 1) << _PK_BITS) | np.maximum(pk, 0)
-    return keys, pk >= 0
-
-
-def _segments(keys: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_],
-              cols: dict[str, Callable[[], npt.NDArray[np.int64]]]
-              ) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.int64]]]:
-    """Sums of each column (made on demand) over runs of equal ``keys``, rows where
-    ``keep`` holds."""
-    keys = keys[keep]
-    order = None
-    if keys.size and (keys[1:] < keys[:-1]).any():  # fact tables come sorted
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-    if keys.size == 0:
-        return keys, {c: np.zeros(0, np.int64) for c in cols}
-    start = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    out = {}
-    for c, make in cols.items():
-        v = make()[keep].astype(np.int64, copy=False)
-        out[c] = np.add.reduceat(v if order is None else v[order], start)
-    return keys[start], out
+        p0, p1 = np.searchsorted(pi, [lo - 1, hi - 1])
+        yield (b.slice(int(b0), int(b1 - b0)), s.slice(int(s0), int(s1 - s0)),
+               p.slice(int(p0), int(p1 - p0)))
 
 
 def agent_period_trade(net: Network, window: Window, buying: bool = False) -> pl.DataFrame:
     """Per agent and period key ``pk``: ``purchased``, ``self_use``, ``stock_up``, ``resold``
     (see :func:`order_flows`) and ``earned`` (payouts received in the period). Rows without
     a date fall out of dated windows. With ``buying``, only agent-periods with purchases
-    (built one range of agents at a time: the memory of the purchases, not of every sale).
-    Unordered."""
-    cols = ("idx", "pk", "purchased", "self_use", "stock_up", "resold")
+    (:func:`purchase_periods` and their earnings). Sorted by (``idx``, ``pk``)."""
     if buying:
-        parts = [_flows(b, s, window).filter((pl.col("idx") >= 0) & (pl.col("purchased") > 0))
-                 .select(cols) for b, s in _agent_ranges(net)]
-        flows = pl.concat(parts) if parts else pl.DataFrame(
-            schema={c: pl.Int32 if c in ("idx", "pk") else pl.Int64 for c in cols})
-    else:
-        flows = order_flows(net, window).filter(pl.col("idx") >= 0).select(cols)
-    out = merge_sums([flows, earned_by_agent_period(net, window)],
-                     ("purchased", "self_use", "stock_up", "resold", "earned"))
-    return out.filter(pl.col("purchased") > 0) if buying else out
+        return _by_range(net, lambda b, s, p: purchases(b, s, p, window))
+    cols = ("idx", "pk", "purchased", "self_use", "stock_up", "resold")
+    own = order_flows(net, window).filter(pl.col("idx") >= 0).select(cols)
+    return merge_sums([own, earned_by_agent_period(net, window)], TRADE_COLS)
+
+
+def purchase_periods(net: Network, window: Window) -> pl.DataFrame:
+    """Agent-periods with purchases (``purchased`` > 0): ``idx``, ``pk``, ``purchased``,
+    ``self_use``, ``stock_up``, ``resold``, as :func:`agent_period_trade` without
+    ``earned``. Built one range of agents at a time (the memory of the purchases, not of
+    every sale). Sorted by (``idx``, ``pk``)."""
+    return shared(net, ("purchases", window),
+                  lambda: _by_range(net, lambda b, s, _: purchases(b, s, None, window)),
+                  net.buys.height + net.sells.height)
+
+
+def _by_range(net: Network, view: Callable[[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+                                           pl.DataFrame]) -> pl.DataFrame:
+    parts = [view(b, s, p) for b, s, p in _agent_ranges(net)]
+    return pl.concat(parts) if len(parts) > 1 else parts[0]
+
+
+def shared(net: Network, key: Hashable, build: Callable[[], T], rows: int) -> T:
+    """``build()``, kept for the next rule that asks while the tables it reads (``rows``)
+    fit one range of agents; larger ones are rebuilt each time, so the memory of a run at
+    scale is one view at a time, not every view kept."""
+    return cached(net, key, build) if rows <= CHUNK_ROWS else build()
+
+
+def earned_at(net: Network, window: Window, idx: npt.NDArray[np.integer],
+              pk: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
+    """Payouts received by agent ``idx[i]`` in period ``pk[i]``, for a few agent-periods
+    (itemized findings): only the payout rows of those agents are read."""
+    out = np.zeros(len(idx), np.int64)
+    rec = net.pays["idx"].to_numpy()
+    if out.size == 0 or rec.size == 0:
+        return out
+    wanted = np.zeros(net.n + 1, dtype=bool)  # slot n: unknown recipients (idx -1)
+    wanted[np.asarray(idx)] = True
+    rows = np.flatnonzero(wanted[np.where(rec >= 0, rec, net.n)])
+    pays = net.pays[rows]
+    have = Runs(pays, window)
+    keys, at = np.unique(key_of(idx, pk), return_inverse=True)
+    return gather(keys, have.keys, have.sum(pays["amount"].to_numpy()))[at]
 
 
 def earned_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
@@ -237,14 +214,20 @@ def external_share_parts(net: Network, window: Window) -> pl.DataFrame:
     resale, so a wholesale-then-retail chain is not read as internal consumption. External
     sales with no agent seller (company direct) get ``idx`` = -1. Unordered.
     """
-    unsold = pl.max_horizontal(pl.col("stock_up") - pl.col("resold"), pl.lit(0))
-    parts = [_flows(b, s, window).select(
-        "idx", "pk",
-        pl.max_horizontal(pl.col("ext"), pl.lit(0)).alias("ext"),
-        pl.max_horizontal(pl.col("int_direct") + unsold, pl.lit(0)).alias("internal"),
-        (pl.col("buys") + pl.col("ext_orders")).alias("orders"),
-    ) for b, s in _agent_ranges(net)]  # one range of agents at a time
-    return pl.concat(parts)
+    return shared(net, ("shares", window),
+                  lambda: _by_range(net, lambda b, s, _: share_parts(b, s, window)),
+                  net.buys.height + net.sells.height)
+
+
+def external_share_totals(net: Network, window: Window) -> pl.DataFrame:
+    """:func:`external_share_parts` summed per period key: ``pk``, ``ext``, ``internal``,
+    ``orders``, sorted by ``pk`` (periods with no sale or purchase may be absent)."""
+    def build() -> pl.DataFrame:  # a row per period: kept for every rule that asks
+        parts = [share_totals(b, s, window) for b, s, _ in _agent_ranges(net)]
+        out = pl.concat(parts) if len(parts) > 1 else parts[0]
+        return out.group_by("pk").agg(pl.col(c).sum() for c in SHARE_COLS).sort("pk")
+
+    return cached(net, ("share_totals", window), build)
 
 
 def downline_period_sums(
@@ -255,13 +238,35 @@ def downline_period_sums(
 
 
 def downline_sums(
-    net: Network, rows: pl.DataFrame, cols: tuple[str, ...]
+    net: Network, rows: pl.DataFrame, cols: tuple[str, ...],
+    at: npt.NDArray[np.integer] | None = None,
 ) -> dict[str, npt.NDArray[np.int64]]:
-    """Sums of ``cols`` of per-agent ``rows`` (``idx`` column) over each downline T(a)."""
+    """Sums of ``cols`` of per-agent ``rows`` (``idx`` column) over each downline T(a), for
+    every agent or only the agents ``at``.
+
+    Exact prefix sums in preorder: T(a) is the preorder interval ``pre[a] ..
+    pre[a] + N(a) - 1``, so its sum is a difference of two prefix sums (no pass per tree
+    level). An unrooted agent's downline is itself."""
     rows = rows.filter(pl.col("idx") >= 0)
-    idx = rows["idx"].to_numpy()
+    idx = rows["idx"].to_numpy().astype(np.int64)
+    agents = np.arange(net.n) if at is None else np.asarray(at, np.int64)
+    pre, size, rooted = net.preorder, net.downline_size, net.rooted
+    lo = pre[agents]
+    hi = lo + size[agents]
+    alone = lo < 0  # unrooted
+    lo[alone] = hi[alone] = 0
+    pos = pre[idx]
+    placed = pos >= 0
+    slot = pos[placed] + 1
+    prefix = np.zeros(int(rooted.sum()) + 1, np.int64)
     out = {}
     for c in cols:
-        own = np.bincount(idx, weights=rows[c].to_numpy(), minlength=net.n)
-        out[c] = net.subtree_sum(np.rint(own).astype(np.int64))
+        v = rows[c].to_numpy().astype(np.int64, copy=False)
+        prefix[:] = 0
+        np.add.at(prefix, slot, v[placed])
+        np.cumsum(prefix, out=prefix)
+        got = prefix[hi] - prefix[lo]
+        if alone.any():
+            got[alone] = sum_by(np.where(placed, -1, idx), v, net.n)[agents[alone]]
+        out[c] = got
     return out

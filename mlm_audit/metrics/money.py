@@ -24,16 +24,25 @@ from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
-def _sum_by(key: npt.NDArray[np.int64], values: npt.NDArray[np.int64], size: int
-            ) -> npt.NDArray[np.int64]:
+
+def sum_by(key: npt.NDArray[np.int64], values: npt.NDArray[np.int64], size: int
+           ) -> npt.NDArray[np.int64]:
     """Exact integer sums of ``values`` per ``key`` in 0..size-1 (negative keys dropped)."""
+    if key.size == 0 or values.size == 0:
+        return np.zeros(size, np.int64)
+    bound = max(abs(int(values.max())), abs(int(values.min())))
+    lo = int(key.min())
+    if bound * key.size < 2**52 and lo >= -1:
+        # every partial sum is an integer below 2^53: float64 accumulation is exact; key -1
+        # (dropped) counts in a bin of its own instead of a copy of the kept rows
+        w = np.bincount(key + 1 if lo < 0 else key, weights=values, minlength=size + (lo < 0))
+        w = w[1:] if lo < 0 else w
+        return np.rint(w, out=w).astype(np.int64)
     ok = key >= 0
     key, values = key[ok], values[ok]
     if key.size == 0:
         return np.zeros(size, np.int64)
-    bound = max(abs(int(values.max())), abs(int(values.min())))
     if bound * key.size < 2**52:
-        # every partial sum is an integer below 2^53: float64 accumulation is exact
         return np.rint(np.bincount(key, weights=values, minlength=size)).astype(np.int64)
     g = pl.DataFrame({"k": key, "v": values}).group_by("k").agg(pl.col("v").sum())
     out = np.zeros(size, np.int64)
@@ -45,9 +54,10 @@ def _pivot_sum(n: int, idx: npt.NDArray[np.integer], code: npt.NDArray[np.int64]
                values: npt.NDArray[np.int64], kinds: tuple[str, ...], prefix: str
                ) -> dict[str, npt.NDArray[np.int64]]:
     k = len(kinds)
-    key = np.where((idx >= 0) & (code >= 0), idx.astype(np.int64) * k + code, -1)
-    flat = _sum_by(key, values, n * k).reshape(n, k) if n else np.zeros((0, k), np.int64)
-    return {f"{prefix}{kind}": np.ascontiguousarray(flat[:, j]) for j, kind in enumerate(kinds)}
+    # kind-major keys: each kind's column is a contiguous row of the result, no copies
+    key = np.where((idx >= 0) & (code >= 0), code * n + idx, -1)
+    flat = sum_by(key, values, n * k).reshape(k, n)
+    return {f"{prefix}{kind}": flat[j] for j, kind in enumerate(kinds)}
 
 
 def per_agent(net: Network) -> pl.DataFrame:

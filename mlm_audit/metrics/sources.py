@@ -11,9 +11,12 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.scan.facts import OTHER_KIND
+from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
@@ -50,6 +53,26 @@ def recruit_funding(early: pl.Expr | None = None) -> pl.Expr:
     if early is not None:
         funded = funded.when(early).then(pl.lit("entry_window"))
     return funded.otherwise(pl.lit(None, pl.String))
+
+
+FUNDING = ("recruitment_bonus", "starter_kit", "fee", "entry_window")
+
+
+def funding_codes(net: Network, entry_window_days: int = 0) -> npt.NDArray[np.int8]:
+    """:func:`recruit_funding` of every group of ``net.pays`` as a code: 0 not RECRUIT_PAY,
+    else 1 + the position of the reason in ``FUNDING`` (integer masks, no kind names)."""
+    if entry_window_days > 0:
+        net.require(days=entry_window_days)
+    p = net.pays
+    out = np.zeros(p.height, np.int8)
+    if entry_window_days > 0:
+        sjd = p["sjd"].to_numpy()
+        out[(sjd >= 0) & (sjd <= entry_window_days)] = 4
+    src = p["src_kind"].to_numpy()
+    for code, kind in ((3, "fee"), (2, "starter_kit")):  # later reasons win, as in the rule
+        out[src == ORDER_KINDS.index(kind)] = code
+    out[p["kind"].to_numpy() == PAYOUT_KINDS.index("recruitment_bonus")] = 1
+    return out
 
 
 def kind_names(code: pl.Expr, kinds: tuple[str, ...]) -> pl.Expr:

@@ -14,9 +14,11 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import Window, month_period, period_label_expr
-from mlm_audit.metrics.sources import cached, kind_names, recruit_funding
-from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
+from mlm_audit.metrics.runs import Runs, idx_of, pk_of
+from mlm_audit.metrics.sources import cached, funding_codes, kind_names
+from mlm_audit.schema import ORDER_KINDS
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
@@ -48,12 +50,27 @@ def paid_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
 
 
 def paid_by_agent_period_key(net: Network, window: Window) -> pl.DataFrame:
-    """``idx, pk, paid``: as :func:`paid_by_agent_period`, by period key (-1: undated)."""
+    """``idx, pk, paid``: as :func:`paid_by_agent_period`, by period key (-1: undated);
+    sorted by (``idx``, ``pk``): run sums over ``pays``, which comes sorted by agent and
+    month (:mod:`mlm_audit.metrics.runs`)."""
     def build() -> pl.DataFrame:
-        p = net.pays.filter(pl.col("idx") >= 0)
-        return _by_key_period(p, window, pl.col("amount").sum(), "paid")
+        r = Runs(net.pays, window)
+        known = int(np.searchsorted(r.keys, 1 << 32))  # runs of unknown recipients come first
+        keys = r.keys[known:]
+        return pl.DataFrame({"idx": idx_of(keys), "pk": pk_of(keys),
+                             "paid": r.sum(net.pays["amount"].to_numpy())[known:]})
 
     return cached(net, ("paid", window), build)
+
+
+def ext_retail_by_agent_period_key(net: Network, window: Window
+                                   ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Run keys (:mod:`mlm_audit.metrics.runs`) and sums of :func:`ext_retail_by_agent_period`
+    (keys without such sales may hold 0)."""
+    s = net.sells
+    r = Runs(s, window)
+    retail = (s["idx"].to_numpy() >= 0) & s["ext"].to_numpy() & (s["kind"].to_numpy() == RETAIL)
+    return r.keys, r.sum(s["net"].to_numpy(), retail)
 
 
 def ext_retail_by_agent_period(net: Network, window: Window) -> pl.DataFrame:
@@ -98,18 +115,12 @@ def payout_sources(net: Network) -> pl.DataFrame:
 def recruit_pay_mask(net: Network) -> npt.NDArray[np.bool_]:
     """RECRUIT_PAY groups of ``net.pays`` (regulations.md §0): recruitment bonuses, and any
     payout whose source order is a starter kit or a fee."""
-    rows = net.pays.select(kind_names(pl.col("kind"), PAYOUT_KINDS).alias("kind"),
-                           kind_names(pl.col("src_kind"), ORDER_KINDS).alias("src_kind"))
-    return rows.select(recruit_funding().is_not_null().alias("rp"))["rp"].to_numpy().astype(bool)
+    return funding_codes(net) > 0
 
 
 def recruit_pay_by_agent(net: Network) -> npt.NDArray[np.int64]:
-    """RECRUIT_PAY received per agent (aligned with ``idx``)."""
-    out = np.zeros(net.n, dtype=np.int64)
+    """RECRUIT_PAY received per agent (aligned with ``idx``), exact."""
     if net.pays.height == 0:
-        return out
-    rec = net.pays["idx"].to_numpy()
-    amt = net.pays["amount"].to_numpy()
-    keep = recruit_pay_mask(net) & (rec >= 0)
-    np.add.at(out, rec[keep], amt[keep])
-    return out
+        return np.zeros(net.n, dtype=np.int64)
+    rec = net.pays["idx"].to_numpy().astype(np.int64)
+    return sum_by(np.where(recruit_pay_mask(net), rec, -1), net.pays["amount"].to_numpy(), net.n)

@@ -81,10 +81,12 @@ def test_per_agent_money() -> None:
 
 
 def test_sums_stay_exact_beyond_float_precision() -> None:
-    from mlm_audit.metrics.money import _sum_by
+    from mlm_audit.metrics.money import sum_by
 
     big = 2**60 + 1  # not representable in float64
     key = np.array([0, 0, 2, -1, 2], dtype=np.int64)
     values = np.array([big, 1, 3, 99, -1], dtype=np.int64)
-    assert _sum_by(key, values, 3).tolist() == [big + 1, 0, 2]
-    assert _sum_by(key, np.array([5, 1, 3, 99, -1]), 3).tolist() == [6, 0, 2]
+    assert sum_by(key, values, 3).tolist() == [big + 1, 0, 2]
+    assert sum_by(key, np.array([5, 1, 3, 99, -1]), 3).tolist() == [6, 0, 2]
+    assert sum_by(np.array([-5, 0, 1, -1]), np.array([7, 1, 2, 3]), 2).tolist() == [1, 2]
+    assert sum_by(np.array([1, 1]), np.array([4, -9]), 3).tolist() == [0, -5, 0]
