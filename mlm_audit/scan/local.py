@@ -1,6 +1,7 @@
 """The local scan engine: orders and payouts -> :class:`Facts` in bounded memory.
 
-Input comes as batches (a table in memory is one batch; files stream). Three passes:
+Input comes as batches (a table in memory is one batch; files stream). Three passes; the
+first two are independent and run side by side, payouts in a second thread:
 
 1. **payouts**: each batch is cleaned and derived as far as it can be without orders
    (recipient, source agent, generation, cross-line, samples); payouts that name no source
@@ -22,7 +23,9 @@ rows.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -104,11 +107,29 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
          step: Callable[[str], None] | None = None, bits: int = 0) -> Facts:
     say = step or (lambda _s: None)
     budget = Budget(spills.MEMORY_BYTES)
-    pay = _clean("payouts", lambda d: _payouts(payouts, dim, plan, bits, d, budget),
-                 lambda r: r.ids, say)
-    linked = pay.records.rows > 0  # else order records only serve the repeated-id test
-    order = _clean("orders", lambda d: _orders(orders, dim, plan, bits, d, budget, linked),
-                   lambda r: r.records, say)
+    stop = threading.Event()  # set when either pass fails: the other stops at its next batch
+
+    def payout_pass() -> _PayoutPass:
+        try:
+            return _clean("payouts", lambda d: _payouts(payouts, dim, plan, bits, d, budget,
+                                                        stop), lambda r: r.ids, say)
+        except BaseException:
+            stop.set()
+            raise
+
+    # the two passes are independent until the join: payouts run in a second thread
+    with ThreadPoolExecutor(1, thread_name_prefix="mlm-audit-payouts") as pool:
+        pending = pool.submit(payout_pass)
+        try:
+            order = _clean("orders", lambda d: _orders(orders, dim, plan, bits, d, budget,
+                                                       stop), lambda r: r.records, say)
+        except _Stopped:
+            order = None  # the payout pass failed: its error is raised below
+        except BaseException:
+            stop.set()
+            raise
+        pay = pending.result()
+    assert order is not None
     say("joining payouts to their source orders")
     pays = _join(pay, order, dim)
     say("merging")
@@ -117,6 +138,17 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
         buys=unpack_buys(order.buys.result()), sells=unpack_sells(order.sells.result()),
         pays=unpack_pays(pays.result()), orders=order.kept, payouts=pay.kept,
         samples=dict(sorted(samples.items())), cross_top=pay.top.result(), plan=plan)
+
+
+class _Stopped(Exception):
+    """The other pass failed."""
+
+
+def _batches(batches: Batches, stop: threading.Event) -> Iterator[pl.DataFrame]:
+    for batch in batches(None):
+        if stop.is_set():
+            raise _Stopped
+        yield batch
 
 
 P = TypeVar("P", "_PayoutPass", "_OrderPass")
@@ -136,12 +168,12 @@ def _clean(what: str, run: Callable[[U64], P], ids: Callable[[P], Spill],
 
 
 def _payouts(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64,
-             budget: Budget) -> _PayoutPass:
+             budget: Budget, stop: threading.Event) -> _PayoutPass:
     out = _PayoutPass(Spill("soh", bits, budget=budget),
                       Groups("amount", ("idx", "rest"), bits, dim.n, budget),
                       Spill("h", bits, budget=budget), Samples(), TopRows(plan.cross_top), 0)
     seen: set[str] = set()
-    for batch in batches(None):
+    for batch in _batches(batches, stop):
         out.ids.add(pl.DataFrame({"h": id_hash(batch["payout_id"])}))
         batch = _dedupe(batch, "payout_id", dups, seen, out.samples, "payouts")
         out.kept += batch.height
@@ -156,20 +188,19 @@ def _payouts(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64,
 
 
 def _orders(batches: Batches, dim: Dim, plan: ScanPlan, bits: int, dups: U64,
-            budget: Budget, linked: bool = True) -> _OrderPass:
+            budget: Budget, stop: threading.Event) -> _OrderPass:
     out = _OrderPass(Spill("h", bits, budget=budget),
                      Groups("net", ("k",), bits, dim.n, budget),
                      Groups("net", ("k",), bits, dim.n, budget), Samples(), 0)
     seen: set[str] = set()
-    for batch in batches(None):
+    for batch in _batches(batches, stop):
         if dups.size:
             batch = _dedupe(batch, "order_id", dups, seen, out.samples, "orders")
         o = derive.orders(batch, dim, plan, out.samples)
         out.kept += o.height - int(o["neg"].sum())
         out.buys.add(derive.buys_part(o))
         out.sells.add(derive.sells_part(o))
-        rec = derive.order_records(o)
-        out.records.add(rec if linked else rec.select("h"))
+        out.records.add(derive.order_records(o))
     return out
 
 

@@ -13,6 +13,7 @@ one key are always in one partition, in the order they came).
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,19 +35,23 @@ def partition_bits(rows_hint: int, rows_per_part: int = 4_000_000) -> int:
 
 
 class Budget:
-    """Bytes the spills of one scan may still hold in memory."""
+    """Bytes the spills of one scan may still hold in memory (shared by the passes, which
+    run in two threads)."""
 
     def __init__(self, total: int) -> None:
         self.left = total
+        self._lock = threading.Lock()
 
     def take(self, n: int) -> bool:
-        if n > self.left:
-            return False
-        self.left -= n
-        return True
+        with self._lock:
+            if n > self.left:
+                return False
+            self.left -= n
+            return True
 
     def give(self, n: int) -> None:
-        self.left += n
+        with self._lock:
+            self.left += n
 
 
 class Spill:
