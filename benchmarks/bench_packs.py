@@ -27,8 +27,10 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    prepared = pipeline.prepare(pipeline.Inputs(path=args.data))
     baseline = pipeline.load_packs(["baseline"])
+    # planned as `mlm-audit audit` plans it, so the scans cover the baseline's windows once
+    prepared = pipeline.prepare(pipeline.Inputs(path=args.data),
+                                plan=pipeline.scan_plan(baseline))
     pipeline.audit(prepared, baseline)
     foundation = time.perf_counter() - t0
 
