@@ -237,13 +237,15 @@ def _kinds(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
     # kinds are few: normalize the distinct spellings once, then map the column in one pass
     seen = df["kind"].unique().drop_nulls().sort().to_list()
     canon = [aliases.get(norm_kind(v)) for v in seen]
+    fallback = DEFAULTS[table]["kind"]
+    if canon == seen:  # already canonical (a clean export): nothing to map or report
+        return df.with_columns(pl.col("kind").fill_null(fallback))
     # each row's code among the distinct spellings (an enum cast), then one gather
     if seen:
         codes = df["kind"].cast(pl.Enum(seen)).to_physical()
         mapped = pl.Series("_kind", canon, dtype=pl.String).gather(codes)
     else:
         mapped = pl.Series("_kind", [None] * df.height, dtype=pl.String)
-    fallback = DEFAULTS[table]["kind"]
     df = df.with_columns(mapped)
     unknown = df.filter(pl.col("kind").is_not_null() & pl.col("_kind").is_null())
     if unknown.height:

@@ -164,3 +164,21 @@ def test_decimal_money_is_exact_and_never_rounded(tmp_path: Path) -> None:
     assert out["amount"].to_list() == [1250, 1]
     assert (info.rows_read, info.rows_loaded, info.rows_rejected) == (3, 2, 1)
     assert [(i.code, i.row, i.column) for i in issues] == [("bad_value", 3, "amount")]
+
+
+@pytest.mark.parametrize("table,kinds,expected", [
+    ("orders", ["retail", "", "stock_up", "retail"], ["retail", "retail", "stock_up", "retail"]),
+    ("payouts", ["override", "", "override"], ["override", "other", "override"]),
+    # one spelling that is not canonical: every row goes through the mapping
+    ("orders", ["retail", "", "零售", "stock_up"], ["retail", "retail", "retail", "stock_up"]),
+])
+def test_canonical_kinds_kept_and_empty_kinds_defaulted(tmp_path: Path, table: str,
+                                                       kinds: list[str], expected: list[str]):
+    path = tmp_path / f"{table}.csv"
+    head = "order_id,buyer_id,amount,kind" if table == "orders" else \
+        "payout_id,recipient_id,amount,kind"
+    path.write_text(head + "\n" + "".join(f"X{i},A,1,{k}\n" for i, k in enumerate(kinds)),
+                    encoding="utf-8")
+    df, _, issues = load_table(table, path)
+    assert df["kind"].to_list() == expected
+    assert issues == []
