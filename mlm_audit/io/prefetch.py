@@ -1,25 +1,20 @@
-"""Read ahead: the next batches are read and coerced while the caller works on this one.
+"""Read ahead: the next batch is read and coerced while the caller works on this one.
 
 Reading and coercing a batch is mostly polars work, which runs without the interpreter
-lock, and the caller's work on the previous batch is mostly numpy, so they overlap:
-:func:`prefetch` runs a producer in a worker thread, :func:`ordered_map` coerces batches in
-a small pool and hands them on in file order. At most ``depth`` finished batches wait and
-``workers`` are in work (engineering defaults: one and two), so memory holds a handful of
-batches at most.
+lock, and the caller's work on the previous batch is mostly numpy; on a machine with two
+cores the two overlap. At most ``depth`` finished batches wait (engineering default: one), so
+memory holds ``depth + 2`` batches at most: the caller's, the waiting ones and the one being
+read.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
-R = TypeVar("R")
-WORKERS = 2  # engineering default: batches coerced at once
 _ITEM, _DONE, _FAILED = 0, 1, 2
 _POLL = 0.05  # seconds between looks at the stop flag while the queue is full
 
@@ -71,25 +66,3 @@ def prefetch(source: Iterator[T], depth: int = 1) -> Iterator[T]:
     finally:
         stop.set()
         worker.join()
-
-
-def ordered_map(fn: Callable[[T], R], items: Iterator[T], workers: int = WORKERS
-                ) -> Iterator[R]:
-    """``fn`` of each item, computed in a pool of ``workers`` threads and given in the order
-    of ``items``; at most ``workers`` items are in work, and the next item is taken while
-    they are. An exception is raised where its item comes in the order."""
-    if workers <= 1:
-        yield from map(fn, items)
-        return
-    with ThreadPoolExecutor(workers, thread_name_prefix="mlm-audit-coerce") as pool:
-        pending: deque[Future[R]] = deque()
-        try:
-            for item in items:
-                pending.append(pool.submit(fn, item))
-                if len(pending) >= workers:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for f in pending:
-                f.cancel()

@@ -25,9 +25,9 @@ import polars as pl
 from mlm_audit.io import stream_read as sr
 from mlm_audit.io.loader import Sink, coerce_frame, file_issues, load_table
 from mlm_audit.io.mapping import MappingFile, resolve
-from mlm_audit.io.prefetch import ordered_map, prefetch
+from mlm_audit.io.prefetch import prefetch
 from mlm_audit.io.readers import SNIFF_BYTES, _drop_blank_rows, _reader_errors, check_file
-from mlm_audit.io.stream_merge import Merge, Quiet, Recorder
+from mlm_audit.io.stream_merge import Merge, Quiet
 from mlm_audit.io.text import detect_encoding
 from mlm_audit.model import DataIssue, InputError, InputInfo
 from mlm_audit.schema import REQUIRED_VALUES, ROW, SCHEMAS, conform
@@ -152,23 +152,15 @@ class TableStream:
         read = loaded = rejected = blank = 0
         excluded: list[np.ndarray] = []
         yielded = False
-
-        def coerce(raw: pl.DataFrame) -> tuple[pl.Series, int, int, pl.DataFrame, int, Sink]:
-            every, n_blank = raw[ROW], 0
+        for raw in self._read(cols):
+            every = raw[ROW]
             if columns is None:
                 raw, n_blank = _drop_blank_rows(raw)
+                blank += n_blank
             df = raw.select([pl.col(h).alias(c) for c, h in mapped.items()] + [pl.col(ROW)])
-            rec: Sink = Recorder() if record else Quiet()
-            out, n_rej = coerce_frame(self.table, df, self._tm, self.path, rec)
-            return every, raw.height, n_blank, out, n_rej, rec
-
-        # batches are coerced in parallel; their reports and row accounting go in file order
-        for every, height, n_blank, out, n_rej, rec in ordered_map(coerce, self._read(cols)):
-            blank += n_blank
-            if isinstance(rec, Recorder):
-                rec.replay(sink)
+            out, n_rej = coerce_frame(self.table, df, self._tm, self.path, sink)
             if record:
-                read, loaded, rejected = read + height, loaded + out.height, rejected + n_rej
+                read, loaded, rejected = read + raw.height, loaded + out.height, rejected + n_rej
                 if out.height != every.len():
                     excluded.append(np.setdiff1d(every.to_numpy(), out[ROW].to_numpy()))
             if columns is not None:

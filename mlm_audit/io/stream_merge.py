@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import polars as pl
 
@@ -78,23 +77,3 @@ class Quiet(Sink):
 
     def kinds(self, counts: dict[str, int], first_row: int, file: str, table: str) -> None:
         return None
-
-
-class Recorder(Sink):
-    """The reports of one batch, kept to be replayed into the pass's sink in batch order
-    (batches are coerced in parallel; a :class:`Merge` must see them in file order)."""
-
-    def __init__(self) -> None:
-        super().__init__([])
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    def rows(self, order: int, rows: pl.DataFrame, code: str, level: IssueLevel, file: str,
-             table: str, col: str, msg: Msg) -> None:
-        self.calls.append(("rows", (order, rows, code, level, file, table, col, msg)))
-
-    def kinds(self, counts: dict[str, int], first_row: int, file: str, table: str) -> None:
-        self.calls.append(("kinds", (counts, first_row, file, table)))
-
-    def replay(self, sink: Sink) -> None:
-        for name, args in self.calls:
-            getattr(sink, name)(*args)
