@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from mlm_audit.network import Network
@@ -19,5 +20,10 @@ def derived(net: Network, orders: pl.DataFrame, payouts: pl.DataFrame,
     s = Samples()
     o = derive.orders(orders, net.dim, plan, s).filter(~pl.col("neg"))
     recs = derive.order_records(o)
-    p = derive.payouts(payouts, net.dim, s)
-    return o, derive.attribute(p, net.dim, (recs, HashIndex(recs["h"].to_numpy())))
+    rec, _ = derive.payout_records(payouts, net.dim, s)
+    p = payouts.with_columns(rec.drop("amount").get_columns())
+    src = None
+    if recs.height and p.height:
+        pos = HashIndex(recs["h"].to_numpy()).find(p["soh"].to_numpy())
+        src = derive.source(recs, np.where(p["linked"].to_numpy(), pos, -1))
+    return o, derive.attributed(p, net.dim, src)

@@ -12,7 +12,6 @@ import polars as pl
 
 from mlm_audit.scan.dim import LO, Dim
 from mlm_audit.scan.facts import NULL_KIND, OTHER_KIND, ScanPlan
-from mlm_audit.scan.hashindex import HashIndex
 from mlm_audit.scan.ids import CHECK_SEED, SEED, id_hash
 from mlm_audit.scan.partials import IDX_SHIFT, Samples, sum_by_key, sum_by_pair
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS
@@ -151,18 +150,12 @@ def order_records(o: pl.DataFrame) -> pl.DataFrame:
         pl.Series("h", id_hash(o["order_id"])))
 
 
-def payouts(batch: pl.DataFrame, dim: Dim, samples: Samples) -> pl.DataFrame:
-    """One batch of kept payouts with what needs no order: ``recipient_idx, source_idx,
-    kcode, mk, g0`` (gen(recipient, source agent)), ``dsrc``, ``cross``, ``soh`` (hash of
-    ``source_order_id``) and ``linked`` (it names one)."""
-    rec, _ = payout_records(batch, dim, samples)
-    return batch.with_columns(rec.drop("amount").get_columns())
-
-
 def payout_records(batch: pl.DataFrame, dim: Dim, samples: Samples
                    ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The compact records of :func:`payouts` (``PAYOUT_RECORD``) and, in full, the rows
-    of the cross-line payouts among them."""
+    """One batch of payouts as compact records (``PAYOUT_RECORD``) with what needs no
+    order: ``recipient_idx, source_idx, kcode, mk, g0`` (gen(recipient, source agent)),
+    ``dsrc``, ``cross``, ``soh`` (hash of ``source_order_id``) and ``linked`` (it names
+    one); and, in full, the rows of the cross-line payouts among them."""
     rec = dim.index.lookup(batch["recipient_id"])
     src = dim.index.lookup(batch["source_agent_id"])
     b = batch.with_columns(pl.Series("recipient_idx", rec), pl.Series("source_idx", src))
@@ -193,19 +186,6 @@ PAYOUT_RECORD = ("recipient_idx", "source_idx", "amount", "kcode", "mk", "g0", "
 Source = tuple[npt.NDArray[np.int64], ...]  # buyer, seller, kind, ext, jd of source orders
 
 
-def attribute(p: pl.DataFrame, dim: Dim, orders: tuple[pl.DataFrame, HashIndex] | None
-              ) -> pl.DataFrame:
-    """Payout records joined to the order records of their source orders (``orders``: the
-    kept order records of the same partition and a hash table of their ids, or None):
-    ``gen``, ``src_kind``, ``src_ext``, ``sjd`` (docs/scans.md)."""
-    src = None
-    if orders is not None and orders[0].height and p.height:
-        o, table = orders
-        pos = table.find(p["soh"].to_numpy())
-        src = source(o, np.where(p["linked"].to_numpy(), pos, -1))
-    return attributed(p, dim, src)
-
-
 def source(o: pl.DataFrame, pos: npt.NDArray[np.int64]) -> Source:
     """The columns of order records ``o`` at ``pos`` (-1: no source order)."""
     found = pos >= 0
@@ -218,7 +198,9 @@ def source(o: pl.DataFrame, pos: npt.NDArray[np.int64]) -> Source:
 
 
 def attributed(p: pl.DataFrame, dim: Dim, src: Source | None) -> pl.DataFrame:
-    """``attribute`` with the source orders' columns found (None: no payout has one)."""
+    """Payout records (:func:`payout_records`) with what their source orders tell
+    (``src``: the source order's columns per payout, from :func:`source`; None: no payout
+    has one): ``gen``, ``src_kind``, ``src_ext``, ``sjd`` (docs/scans.md)."""
     rec = p["recipient_idx"].to_numpy()
     src_agent = p["source_idx"].to_numpy()
     none = np.full(p.height, -1, dtype=np.int64)
