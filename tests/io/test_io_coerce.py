@@ -122,6 +122,11 @@ def test_integer_valued_float_ids_keep_their_spelling():
       "override", "retail_commission", "retail_commission", "team_bonus", "other"]),
 ])
 def test_kind_aliases(tmp_path: Path, table: str, kinds: list[str], expected: list[str]):
+    assert_kinds(tmp_path, table, kinds, expected)
+
+
+def assert_kinds(tmp_path: Path, table: str, kinds: list[str], expected: list[str]) -> None:
+    """A table whose rows carry ``kinds`` loads with ``expected`` kinds and no issue."""
     path = tmp_path / f"{table}.csv"
     head = "order_id,buyer_id,amount,kind" if table == "orders" else \
         "payout_id,recipient_id,amount,kind"
@@ -174,11 +179,4 @@ def test_decimal_money_is_exact_and_never_rounded(tmp_path: Path) -> None:
 ])
 def test_canonical_kinds_kept_and_empty_kinds_defaulted(tmp_path: Path, table: str,
                                                        kinds: list[str], expected: list[str]):
-    path = tmp_path / f"{table}.csv"
-    head = "order_id,buyer_id,amount,kind" if table == "orders" else \
-        "payout_id,recipient_id,amount,kind"
-    path.write_text(head + "\n" + "".join(f"X{i},A,1,{k}\n" for i, k in enumerate(kinds)),
-                    encoding="utf-8")
-    df, _, issues = load_table(table, path)
-    assert df["kind"].to_list() == expected
-    assert issues == []
+    assert_kinds(tmp_path, table, kinds, expected)
