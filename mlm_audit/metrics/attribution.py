@@ -34,7 +34,7 @@ from mlm_audit.metrics.groups import merge_sums
 from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import Window
 from mlm_audit.metrics.runs import Runs, gather, key_of
-from mlm_audit.metrics.sources import cached, kind_names, recruit_funding
+from mlm_audit.metrics.sources import FUNDING, cached, funding_codes, kind_names
 from mlm_audit.scan.facts import NULL_KIND
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 
@@ -56,17 +56,14 @@ def payout_sources(net: Network, entry_window_days: int = 0) -> pl.DataFrame:
     ``entry_window`` marks pay sourced from a purchase the source agent made within
     ``entry_window_days`` of joining (0 = off); the recipient's own purchases never count.
     """
-    if entry_window_days > 0:
-        net.require(days=entry_window_days)
-    early = (pl.col("sjd") >= 0) & (pl.col("sjd") <= entry_window_days) \
-        if entry_window_days > 0 else pl.lit(False)
+    code = funding_codes(net, entry_window_days)  # rescans first if the window needs it
+    funded_by = pl.Series("funded_by", [None, *FUNDING], dtype=pl.String).gather(code)
     return net.pays.select(
         pl.col("idx").alias("recipient_idx"), "amount", "n",
         kind_names(pl.col("kind"), PAYOUT_KINDS).alias("kind"), "mk", "gen",
         kind_names(pl.col("src_kind"), ORDER_KINDS).alias("src_kind"),
         pl.when(pl.col("src_ext") >= 0).then(pl.col("src_ext") == 1).alias("src_external"),
-        early.alias("_early"),
-    ).with_columns(recruit_funding(pl.col("_early")).alias("funded_by")).drop("_early")
+    ).with_columns(funded_by)
 
 
 def by_generation(gen: npt.NDArray[np.int32], amount: npt.NDArray[np.int64]) -> dict[str, int]:

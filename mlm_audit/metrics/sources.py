@@ -21,8 +21,6 @@ from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
-ENTRY_ORDER_KINDS = ("starter_kit", "fee")
-
 _CACHE: weakref.WeakKeyDictionary[Network, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
 
 
@@ -42,25 +40,17 @@ def forget(net: Network) -> None:
     _CACHE.pop(net, None)
 
 
-def recruit_funding(early: pl.Expr | None = None) -> pl.Expr:
-    """Why a payout counts as RECRUIT_PAY (regulations.md §0), over its ``kind`` and its
-    source order's ``src_kind``: ``recruitment_bonus``, the entry order kind (``starter_kit``,
-    ``fee``), ``entry_window`` where ``early`` holds, or null (not RECRUIT_PAY)."""
-    funded = (
-        pl.when(pl.col("kind") == "recruitment_bonus").then(pl.lit("recruitment_bonus"))
-        .when(pl.col("src_kind").is_in(ENTRY_ORDER_KINDS)).then(pl.col("src_kind"))
-    )
-    if early is not None:
-        funded = funded.when(early).then(pl.lit("entry_window"))
-    return funded.otherwise(pl.lit(None, pl.String))
-
-
+# why a payout counts as RECRUIT_PAY (regulations.md §0): its kind is recruitment_bonus,
+# else its source order is an entry order (starter_kit, fee), else that order was bought
+# within the entry window; the first reason that holds is the one given
 FUNDING = ("recruitment_bonus", "starter_kit", "fee", "entry_window")
 
 
 def funding_codes(net: Network, entry_window_days: int = 0) -> npt.NDArray[np.int8]:
-    """:func:`recruit_funding` of every group of ``net.pays`` as a code: 0 not RECRUIT_PAY,
-    else 1 + the position of the reason in ``FUNDING`` (integer masks, no kind names)."""
+    """Why every group of ``net.pays`` counts as RECRUIT_PAY, as a code: 0 not, else 1 +
+    the position of the reason in ``FUNDING`` (integer masks, no kind names).
+    ``entry_window_days``: pay sourced from a purchase the source agent made within that
+    many days of joining counts (0 = off; the recipient's own purchases never count)."""
     if entry_window_days > 0:
         net.require(days=entry_window_days)
     p = net.pays
