@@ -47,13 +47,12 @@ from mlm_audit.checks.base import CheckParams
 from mlm_audit.metrics.attribution import shared
 from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import money, money_text
-from mlm_audit.metrics.sources import funding_codes
+from mlm_audit.metrics.sources import FUNDING, funding_codes
 from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
 VERSION = 1
 NEEDS: tuple[str, ...] = ("payouts",)
-SOURCES = ("recruitment_bonus", "starter_kit", "fee", "entry_window")
 TOP = 10
 
 
@@ -88,7 +87,7 @@ def _figures(by_source: npt.NDArray[np.int64], top: list[tuple[int, int]]) -> di
         "share": round(funded / total, 4) if total > 0 else 0.0,
         **money("recruit_funded", funded),
         **money("total", total),
-        "by_source": {s: int(v) for s, v in zip(SOURCES, by_source[1:], strict=True)},
+        "by_source": {s: int(v) for s, v in zip(FUNDING, by_source[1:], strict=True)},
         "_top": top,
         "_exact": (funded, total),
     }
