@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mlm_audit import __version__
 from mlm_audit.checks import REGISTRY
+from mlm_audit.metrics.attribution import views_fit
 from mlm_audit.model import (
     AuditResult,
     DataIssue,
@@ -18,9 +20,11 @@ from mlm_audit.model import (
 )
 from mlm_audit.network import Network
 from mlm_audit.packs import Pack, Rule
+from mlm_audit.scan.facts import ScanPlan
 
 Progress = Callable[[str], None]
 Waive = Callable[[list[StampedFinding]], list[str]]
+RULE_WORKERS = 2  # engineering default: rules run side by side when the facts are small
 
 
 def tool_info() -> dict[str, str]:
@@ -56,23 +60,63 @@ def stamp(rule: Rule, check: str, found: Iterable[Finding]) -> list[StampedFindi
     return out
 
 
+def scan_needs(rules: Sequence[Rule]) -> ScanPlan:
+    """What the rules ask of the scans: the widest entry window and the most cross-line
+    payouts any rule itemizes."""
+    days = [int(getattr(r.params, name, 0) or 0) for r in rules
+            for name in ("entry_window_days", "first_purchase_window_days")]
+    top = [int(getattr(r.params, "max_findings", 0)) for r in rules
+           if r.model.check == "cross_line_payouts"]
+    return ScanPlan(max(days, default=0), max(top, default=0))
+
+
 def run_rules(
-    net: Network, rules: Sequence[Rule], progress: Progress | None = None
+    net: Network, rules: Sequence[Rule], progress: Progress | None = None,
+    workers: int | None = None,
 ) -> tuple[list[StampedFinding], list[str]]:
-    """Run every rule; returns stamped findings (sorted) and notes on skipped rules."""
+    """Run every rule; returns stamped findings (sorted) and notes on skipped rules.
+
+    Rules only read the network, so they run side by side (``workers``; by default
+    :data:`RULE_WORKERS` while the fact tables are small enough for their views to be kept,
+    one at a time beyond, so that memory at scale holds one rule's views). The scans are
+    settled for every rule first, so no rule rescans while another reads.
+    """
     findings: list[StampedFinding] = []
     notes: list[str] = []
     # plan-only check types (rules/plan-gate.yaml) need a plan, which a data audit lacks
     available = {"orders": net.has_orders, "payouts": net.has_payouts, "plan": False}
+    runnable: list[Rule] = []
     for rule in rules:
         ct = REGISTRY[rule.model.check]
         missing = [t for t in ct.needs if not available.get(t, True)]
         if missing:
             notes.append(f"rule {rule.id} ({ct.name}) skipped: needs {' and '.join(missing)}")
-            continue
-        if progress:
-            progress(rule.id)
-        findings.extend(stamp(rule, ct.name, ct.run(net, rule.params)))
+        else:
+            runnable.append(rule)
+    needs = scan_needs(runnable)
+    net.require(needs.max_days, needs.cross_top)
+
+    def job(rule: Rule) -> list[StampedFinding]:
+        ct = REGISTRY[rule.model.check]
+        return stamp(rule, ct.name, ct.run(net, rule.params))
+
+    n = workers if workers is not None else (RULE_WORKERS if views_fit(net) else 1)
+    if n > 1 and len(runnable) > 1:
+        with ThreadPoolExecutor(n, thread_name_prefix="mlm-audit-rules") as pool:
+            futures = [pool.submit(job, rule) for rule in runnable]
+            try:
+                for rule, done in zip(runnable, futures, strict=True):
+                    if progress:
+                        progress(rule.id)
+                    findings.extend(done.result())
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+    else:
+        for rule in runnable:
+            if progress:
+                progress(rule.id)
+            findings.extend(job(rule))
     findings.sort(key=StampedFinding.sort_key)
     return findings, notes
 

@@ -69,14 +69,8 @@ def prepare(inputs: Inputs, step: Callable[[str], None] | None = None,
 
 
 def scan_plan(packs: Sequence[Pack], sets: Sequence[str] = ()) -> ScanPlan:
-    """What the rules ask of the scans: the widest entry window and the most cross-line
-    payouts any rule itemizes."""
-    rules = apply_overrides(collect_rules(list(packs)), list(sets))
-    days = [int(getattr(r.params, name, 0) or 0) for r in rules
-            for name in ("entry_window_days", "first_purchase_window_days")]
-    top = [int(getattr(r.params, "max_findings", 0)) for r in rules
-           if r.model.check == "cross_line_payouts"]
-    return ScanPlan(max(days, default=0), max(top, default=0))
+    """What the rules ask of the scans (:func:`mlm_audit.engine.scan_needs`)."""
+    return engine.scan_needs(apply_overrides(collect_rules(list(packs)), list(sets)))
 
 
 def load_packs(names: Sequence[str]) -> list[Pack]:

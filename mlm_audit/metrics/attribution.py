@@ -160,6 +160,12 @@ def shared(net: Network, key: Hashable, build: Callable[[], T], rows: int) -> T:
     return cached(net, key, build) if rows <= CHUNK_ROWS else build()
 
 
+def views_fit(net: Network) -> bool:
+    """True when the per-agent views of the facts are built whole and kept (one range of
+    agents): several rules may then hold theirs at once."""
+    return net.buys.height + net.sells.height <= CHUNK_ROWS
+
+
 def earned_at(net: Network, window: Window, idx: npt.NDArray[np.integer],
               pk: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
     """Payouts received by agent ``idx[i]`` in period ``pk[i]``, for a few agent-periods

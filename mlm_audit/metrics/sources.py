@@ -7,6 +7,7 @@ per network. The cache is keyed weakly: it dies with the network.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
@@ -22,22 +23,31 @@ if TYPE_CHECKING:
     from mlm_audit.network import Network
 
 _CACHE: weakref.WeakKeyDictionary[Network, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
+_BUILDING: weakref.WeakKeyDictionary[Network, dict[Hashable, threading.Lock]] = (
+    weakref.WeakKeyDictionary())  # one lock per view, held while it is built
+_LOCK = threading.Lock()
 
 
 def cached(net: Network, key: Hashable, build: Callable[[], Any]) -> Any:
-    """``build()`` once per network and key."""
-    try:
-        slot = _CACHE.setdefault(net, {})
-    except TypeError:  # an object that cannot be weakly referenced: no cache
-        return build()
-    if key not in slot:
-        slot[key] = build()
-    return slot[key]
+    """``build()`` once per network and key; a second caller (a rule running beside the
+    first) waits for the first build rather than repeating it."""
+    with _LOCK:
+        try:
+            slot = _CACHE.setdefault(net, {})
+        except TypeError:  # an object that cannot be weakly referenced: no cache
+            return build()
+        lock = _BUILDING.setdefault(net, {}).setdefault(key, threading.Lock())
+    with lock:
+        if key not in slot:
+            slot[key] = build()
+        return slot[key]
 
 
 def forget(net: Network) -> None:
     """Drop the cached views of a network (its facts were rescanned)."""
-    _CACHE.pop(net, None)
+    with _LOCK:
+        _CACHE.pop(net, None)
+        _BUILDING.pop(net, None)
 
 
 # why a payout counts as RECRUIT_PAY (regulations.md §0): its kind is recruitment_bonus,
