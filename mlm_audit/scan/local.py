@@ -129,15 +129,21 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
             stop.set()
             raise
         pay = pending.result()
-    assert order is not None
-    say("joining payouts to their source orders")
-    pays = _join(pay, order, dim)
-    say("merging")
-    samples = order.samples.result() | pay.samples.result()
-    return Facts(
-        buys=unpack_buys(order.buys.result()), sells=unpack_sells(order.sells.result()),
-        pays=unpack_pays(pays.result()), orders=order.kept, payouts=pay.kept,
-        samples=dict(sorted(samples.items())), cross_top=pay.top.result(), plan=plan)
+        assert order is not None
+        done = order
+        # the order facts are final now: merge them beside the join, which needs only the
+        # order records
+        buys = pool.submit(lambda: unpack_buys(done.buys.result()))
+        sells = pool.submit(lambda: unpack_sells(done.sells.result()))
+        say("joining payouts to their source orders")
+        pays = _join(pay, order, dim)
+        say("merging")
+        paid = unpack_pays(pays.result())
+        samples = order.samples.result() | pay.samples.result()
+        return Facts(
+            buys=buys.result(), sells=sells.result(), pays=paid, orders=order.kept,
+            payouts=pay.kept, samples=dict(sorted(samples.items())),
+            cross_top=pay.top.result(), plan=plan)
 
 
 class _Stopped(Exception):
