@@ -4,6 +4,7 @@ on eight)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,16 @@ import polars as pl
 from mlm_audit.scan.dim import LO, Dim
 from mlm_audit.scan.facts import NULL_KIND, OTHER_KIND, ScanPlan
 from mlm_audit.scan.ids import CHECK_SEED, SEED, id_hash
-from mlm_audit.scan.partials import IDX_SHIFT, Samples, sum_by_key, sum_by_pair
+from mlm_audit.scan.partials import (
+    BUY_KEY,
+    IDX_SHIFT,
+    PAY_KEY,
+    SELL_KEY,
+    Layout,
+    Samples,
+    sum_by_key,
+    sum_by_pair,
+)
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS, ROOT_MARKERS
 
 DAY_US = 86_400 * 1_000_000
@@ -97,9 +107,34 @@ def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> p
     })
 
 
-def _u(a: npt.NDArray[np.integer] | npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
-    """Non-negative integers (or flags) as unsigned words, for packing."""
-    return np.asarray(a).astype(np.uint64)
+Field = tuple[npt.NDArray[Any], int, int]  # values, shift, offset (-1 -> 0: 1)
+
+
+def pack(fields: list[Field]) -> npt.NDArray[np.uint64]:
+    """``sum((values + offset) << shift)`` of non-overlapping fields in one word per row,
+    built in two buffers (each step writes into them: no array per operation)."""
+    n = len(fields[0][0])
+    out = np.zeros(n, dtype=np.uint64)
+    tmp = np.empty(n, dtype=np.uint64)
+    for values, shift, offset in fields:
+        np.copyto(tmp, values, casting="unsafe")
+        if offset:
+            tmp += np.uint64(offset)  # wraps -1 + 1 to 0 exactly
+        if shift:
+            tmp <<= np.uint64(shift)
+        out |= tmp
+    return out
+
+
+def _key(cols: Mapping[str, npt.NDArray[Any]] | pl.DataFrame, layout: Layout
+         ) -> npt.NDArray[np.uint64]:
+    """The packed group key of ``layout`` (:mod:`mlm_audit.scan.partials`) from the derived
+    columns (the kind is ``kcode`` here)."""
+    def col(c: str) -> npt.NDArray[Any]:
+        v = cols["kcode" if c == "kind" else c]
+        return v.to_numpy() if isinstance(v, pl.Series) else v
+
+    return pack([(col(c), shift, offset) for c, (shift, _bits, offset) in layout.items()])
 
 
 def _part(idx: npt.NDArray[np.integer], rest: npt.NDArray[np.uint64], value: pl.Series,
@@ -111,11 +146,11 @@ def _part(idx: npt.NDArray[np.integer], rest: npt.NDArray[np.uint64], value: pl.
     if by_sort:
         v = value.cast(pl.Int64).fill_null(0).to_numpy()
         if fold:
-            return sum_by_key((_u(np.asarray(idx) + 1) << np.uint64(IDX_SHIFT)) | rest, v,
-                              None, name)
+            rest |= pack([(idx, IDX_SHIFT, 1)])
+            return sum_by_key(rest, v, None, name)
         return sum_by_pair(idx, rest, v, None, name)
     if fold:
-        keys = {"k": (_u(np.asarray(idx) + 1) << np.uint64(IDX_SHIFT)) | rest}
+        keys = {"k": rest | pack([(idx, IDX_SHIFT, 1)])}
     else:
         keys = {"idx": pl.Series(idx, dtype=pl.Int32), "rest": rest}
     return (pl.DataFrame({**keys, name: value.cast(pl.Int64)})
@@ -131,15 +166,13 @@ def _kept(o: pl.DataFrame, keep: npt.NDArray[np.bool_], cols: tuple[str, ...]
 def buys_part(o: pl.DataFrame) -> pl.DataFrame:
     b = _kept(o, (o["buyer_idx"].to_numpy() >= 0) & ~o["neg"].to_numpy(),
               ("buyer_idx", "mk", "kcode", "ext", "jd", "net"))
-    rest = ((_u(b["mk"] + 1) << np.uint64(16)) | (_u(b["kcode"]) << np.uint64(13))
-            | (_u(b["ext"]) << np.uint64(12)) | _u(b["jd"] + 1))
+    rest = _key(b, BUY_KEY)
     return _part(b["buyer_idx"], rest, pl.Series(b["net"]), "net", True, by_sort=True)
 
 
 def sells_part(o: pl.DataFrame) -> pl.DataFrame:
     b = _kept(o, ~o["neg"].to_numpy(), ("seller_idx", "mk", "kcode", "ext", "net"))
-    rest = ((_u(b["mk"] + 1) << np.uint64(4)) | (_u(b["kcode"]) << np.uint64(1))
-            | _u(b["ext"]))
+    rest = _key(b, SELL_KEY)
     return _part(b["seller_idx"], rest, pl.Series(b["net"]), "net", True)
 
 
@@ -220,12 +253,6 @@ def attributed(p: pl.DataFrame, dim: Dim, src: Source | None) -> pl.DataFrame:
 
 
 def pays_part(p: pl.DataFrame) -> pl.DataFrame:
-    rest = ((_u(p["mk"].to_numpy() + 1) << np.uint64(44))
-            | (_u(p["kcode"].to_numpy()) << np.uint64(41))
-            | (_u(p["gen"].to_numpy() + 1) << np.uint64(21))
-            | (_u(p["src_kind"].to_numpy() + 1) << np.uint64(17))
-            | (_u(p["src_ext"].to_numpy() + 1) << np.uint64(15))
-            | (_u(p["sjd"].to_numpy() + 1) << np.uint64(2))
-            | (_u(p["dsrc"].to_numpy()) << np.uint64(1)) | _u(p["cross"].to_numpy()))
+    rest = _key(p, PAY_KEY)
     return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount", False,
                  by_sort=True)

@@ -3,6 +3,8 @@ into fact tables), issue samples, top rows."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
@@ -11,6 +13,15 @@ from mlm_audit.scan.facts import BUYS, PAYS, SAMPLE_ROWS, SELLS, Sample, SampleK
 from mlm_audit.scan.spill import Budget, Spill
 
 IDX_SHIFT = 33  # buys and sells pack (mk, kind, ext, jd) in 33 bits below the agent
+# The packed group key of each fact table: column -> (shift, bits, offset), the value stored
+# being value + offset (-1, "none", is stored as 0). High bits first, so the packed keys sort
+# as the contract's key columns do.
+Layout = dict[str, tuple[int, int, int]]
+BUY_KEY: Layout = {"mk": (16, 17, 1), "kind": (13, 3, 0), "ext": (12, 1, 0), "jd": (0, 12, 1)}
+SELL_KEY: Layout = {"mk": (4, 17, 1), "kind": (1, 3, 0), "ext": (0, 1, 0)}
+PAY_KEY: Layout = {"mk": (44, 17, 1), "kind": (41, 3, 0), "gen": (21, 20, 1),
+                   "src_kind": (17, 4, 1), "src_ext": (15, 2, 1), "sjd": (2, 13, 1),
+                   "dsrc": (1, 1, 0), "cross": (0, 1, 0)}
 
 COMPACT_ROWS = 4_000_000  # engineering default: partial rows held before a merge
 MERGE_ROWS = 1_000_000  # engineering default: partial rows merged in one piece
@@ -222,42 +233,48 @@ class TopRows:
         return self.top.select([pl.col(c).cast(t) for c, t in CROSS_TOP.items()])
 
 
-def _field(rest: npt.NDArray[np.uint64], shift: int, bits: int) -> npt.NDArray[np.int64]:
-    return ((rest >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.int64)
+def _field(rest: U64, shift: int, bits: int, dtype: pl.DataType, offset: int = 0
+           ) -> npt.NDArray[Any]:
+    """The field of ``bits`` bits at ``shift`` of each packed key, minus ``offset``, in the
+    contract's type (one scratch word array, then the narrow result)."""
+    word = rest >> np.uint64(shift) if shift else rest.copy()
+    word &= np.uint64((1 << bits) - 1)
+    if dtype == pl.Boolean:
+        return word.astype(bool)
+    out = word.astype(_NUMPY[dtype])
+    if offset:
+        out -= offset
+    return out
 
 
-def _finish(g: pl.DataFrame, cols: dict[str, npt.NDArray[np.int64]], schema: dict[str, pl.DataType],
-            value: str) -> pl.DataFrame:
-    """Unpacked columns in contract order and types. ``g`` comes sorted by its packed keys,
-    whose bit order is the order of the contract's key columns: no sort is needed here."""
-    idx = g["idx"] if "idx" in g.columns else pl.Series(
-        (g["k"].to_numpy() >> np.uint64(IDX_SHIFT)).astype(np.int64) - 1)
+_NUMPY: dict[pl.DataType, type[np.generic]] = {
+    pl.Int8(): np.int8, pl.Int16(): np.int16, pl.Int32(): np.int32, pl.Int64(): np.int64}
+
+
+def _finish(g: pl.DataFrame, fields: Layout,
+            schema: dict[str, pl.DataType], value: str) -> pl.DataFrame:
+    """Unpacked columns in contract order and types. ``fields``: (shift, bits, offset) of
+    each key column in the packed ``rest``. ``g`` comes sorted by its packed keys, whose bit
+    order is the order of the contract's key columns: no sort is needed here."""
+    if "idx" in g.columns:
+        idx = g["idx"].cast(pl.Int32)
+        rest = g["rest"].to_numpy()
+    else:
+        k = g["k"].to_numpy()
+        idx = pl.Series((k >> np.uint64(IDX_SHIFT)).astype(np.int32) - 1)
+        rest = k
+    cols = {c: _field(rest, *fields[c][:2], schema[c], fields[c][2]) for c in fields}
     df = pl.DataFrame({"idx": idx, **cols, value: g[value], "n": g["n"]})
     return df.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
-def _rest(g: pl.DataFrame) -> npt.NDArray[np.uint64]:
-    if "rest" in g.columns:
-        return g["rest"].to_numpy()
-    return g["k"].to_numpy() & np.uint64((1 << IDX_SHIFT) - 1)
-
-
 def unpack_buys(g: pl.DataFrame) -> pl.DataFrame:
-    r = _rest(g)
-    return _finish(g, {"mk": _field(r, 16, 17) - 1, "kind": _field(r, 13, 3),
-                       "ext": _field(r, 12, 1), "jd": _field(r, 0, 12) - 1}, BUYS, "net")
+    return _finish(g, BUY_KEY, BUYS, "net")
 
 
 def unpack_sells(g: pl.DataFrame) -> pl.DataFrame:
-    r = _rest(g)
-    return _finish(g, {"mk": _field(r, 4, 17) - 1, "kind": _field(r, 1, 3),
-                       "ext": _field(r, 0, 1)}, SELLS, "net")
+    return _finish(g, SELL_KEY, SELLS, "net")
 
 
 def unpack_pays(g: pl.DataFrame) -> pl.DataFrame:
-    r = g["rest"].to_numpy()
-    return _finish(g, {
-        "mk": _field(r, 44, 17) - 1, "kind": _field(r, 41, 3), "gen": _field(r, 21, 20) - 1,
-        "src_kind": _field(r, 17, 4) - 1, "src_ext": _field(r, 15, 2) - 1,
-        "sjd": _field(r, 2, 13) - 1, "dsrc": _field(r, 1, 1), "cross": _field(r, 0, 1),
-    }, PAYS, "amount")
+    return _finish(g, PAY_KEY, PAYS, "amount")
