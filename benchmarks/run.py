@@ -3,7 +3,9 @@
 (a) the raw pyarrow parse of the same files, (b) ``mlm-audit audit`` end to end,
 (c) the naive networkx implementation of the same metrics (``bench_naive.py``).
 
-Prints wall time, peak RSS and the ratios. Usage::
+Prints wall time, peak RSS and the ratios. With ``--repeat N`` the parse and the audit run
+N times each, alternately (parse, audit, parse, audit, ...), so that both meet the same
+machine; the ratios use the median of each. Usage::
 
     python benchmarks/run.py --agents 1000000 --orders-per-agent 10 --workdir /work/bench-data
 
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -77,6 +80,17 @@ def measure(name: str, argv: list[str], max_rss_gib: float, ok: tuple[int, ...] 
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_gib": round(peak, 2)}
 
 
+def _summary(runs: list[dict[str, float]]) -> dict[str, object]:
+    """One run as measured; several as their medians, with every run listed."""
+    if len(runs) == 1 or any("killed_at_rss_gib" in r for r in runs):
+        return dict(runs[-1])
+    out: dict[str, object] = {
+        k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
+    out["runs"] = runs
+    print(f"{'median':<10} wall {out['wall_s']:8.2f} s over {len(runs)} runs", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--agents", type=int, default=1_000_000)
@@ -92,6 +106,9 @@ def main() -> None:
                     help="Parse baseline batch by batch (when parsed tables exceed RAM)")
     ap.add_argument("--max-rss-gib", type=float, default=18.0,
                     help="Kill a step whose resident memory goes above this")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="Run the parse and the audit this many times each, alternately; "
+                         "ratios use the medians")
     args = ap.parse_args()
 
     data = args.workdir / f"{args.scenario}-{args.agents}-{args.orders_per_agent:g}-{args.format}"
@@ -110,12 +127,18 @@ def main() -> None:
     results["rows"] = {k: meta[k] for k in ("agents", "orders", "payouts")}
     results["bytes"] = sum(p.stat().st_size for p in data.iterdir())
     parse = [py, str(ROOT / "benchmarks" / "bench_parse.py"), str(data)]
+    parse += ["--stream"] if args.stream_parse else []
+    audit = [py, "-c", "from mlm_audit.cli.main import run; run()", "audit", str(data),
+             "--format", "json", "--output", os.devnull]
     results["parse_mode"] = "stream" if args.stream_parse else "read_csv"
-    results["parse"] = measure("parse", parse + (["--stream"] if args.stream_parse else []),
-                               args.max_rss_gib)
-    results["audit"] = measure("audit", [
-        py, "-c", "from mlm_audit.cli.main import run; run()", "audit", str(data),
-        "--format", "json", "--output", os.devnull], args.max_rss_gib, ok=(0, 1))
+    runs: dict[str, list[dict[str, float]]] = {"parse": [], "audit": []}
+    for _ in range(max(args.repeat, 1)):
+        runs["parse"].append(measure("parse", parse, args.max_rss_gib))
+        runs["audit"].append(measure("audit", audit, args.max_rss_gib, ok=(0, 1)))
+        if "killed_at_rss_gib" in runs["audit"][-1]:
+            break
+    for step, got in runs.items():
+        results[step] = _summary(got)
     if not args.skip_naive and args.format == "csv":
         results["naive"] = measure("naive", [py, str(ROOT / "benchmarks" / "bench_naive.py"),
                                              str(data)], args.max_rss_gib)
