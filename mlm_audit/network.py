@@ -38,6 +38,7 @@ class Network:
         has_payouts: bool = True,
         sources: dict[str, str | None] | None = None,
         rescan: Callable[[Network, ScanPlan], Facts] | None = None,
+        index: AgentIndex | None = None,
     ) -> None:
         self.agents = agents
         self.parent = parent
@@ -48,11 +49,12 @@ class Network:
         self.n = agents.height
         self.level, self.rooted = tree.levels(parent)
         self._rescan = rescan
+        self._index = index  # of the agent ids, when the caller built one already
 
     # -- construction -----------------------------------------------------------------
     @classmethod
     def from_dataset(cls, ds: Dataset, parent: IntArray | None = None,
-                     plan: ScanPlan | None = None) -> Network:
+                     plan: ScanPlan | None = None, index: AgentIndex | None = None) -> Network:
         """Index a dataset whose agent ids are unique (preflight guarantees it) and scan its
         orders and payouts with the local engine."""
         from mlm_audit.scan.local import scan_frames
@@ -66,14 +68,15 @@ class Network:
         def rescan(net: Network, p: ScanPlan) -> Facts:
             return scan_frames(orders, payouts, net.dim, p)
 
-        net = cls(agents, parent, None, ds.has_orders, ds.has_payouts, sources, rescan)
+        net = cls(agents, parent, None, ds.has_orders, ds.has_payouts, sources, rescan, index)
         net.facts = rescan(net, plan or ScanPlan())
         return net
 
     @cached_property
     def dim(self) -> Dim:
         """The agent dimension scans join on."""
-        return Dim.build(self.agents, self.level, self.preorder, self.downline_size)
+        return Dim.build(self.agents, self.level, self.preorder, self.downline_size,
+                         self._index)
 
     # -- facts ------------------------------------------------------------------------
     @property

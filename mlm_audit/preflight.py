@@ -22,8 +22,9 @@ import polars as pl
 from mlm_audit.itemize import itemize
 from mlm_audit.metrics import tree
 from mlm_audit.model import DataIssue, InputError, IssueLevel
-from mlm_audit.network import IntArray, Network, sponsor_index
+from mlm_audit.network import IntArray, Network
 from mlm_audit.scan.facts import ScanPlan
+from mlm_audit.scan.ids import AgentIndex
 from mlm_audit.schema import MINOR_UNITS, ROOT_MARKERS, ROW, Dataset
 
 DOWNLINE_KINDS = ("override", "team_bonus", "recruitment_bonus", "rank_bonus")
@@ -44,17 +45,17 @@ def run(ds: Dataset, plan: ScanPlan | None = None) -> tuple[Network, list[DataIs
     """Preflight a dataset held in memory: returns the network of what is sound, and every
     issue found. Orders and payouts are scanned by the local engine."""
     issues: list[DataIssue] = list(ds.issues)
-    agents, parent = sound_agents(ds.agents, ds.source("agents"), issues)
+    agents, parent, index = sound_agents(ds.agents, ds.source("agents"), issues)
     clean = Dataset(agents, ds.orders, ds.payouts, ds.inputs, [], ds.has_orders, ds.has_payouts)
-    net = Network.from_dataset(clean, parent, plan)
+    net = Network.from_dataset(clean, parent, plan, index)
     finish(net, issues)
     return net, issues
 
 
 def sound_agents(agents: pl.DataFrame, afile: str | None, issues: list[DataIssue]
-                 ) -> tuple[pl.DataFrame, IntArray]:
-    """Agents with repeated ids dropped and root markers / self-sponsors cleared, and the
-    dense parent array; issues appended."""
+                 ) -> tuple[pl.DataFrame, IntArray, AgentIndex]:
+    """Agents with repeated ids dropped and root markers / self-sponsors cleared, the dense
+    parent array and the index of their ids (for the network to keep); issues appended."""
     if agents.height == 0:
         raise InputError(f"{afile or 'agents'}: no agent rows could be loaded; nothing to audit")
 
@@ -78,12 +79,13 @@ def sound_agents(agents: pl.DataFrame, afile: str | None, issues: list[DataIssue
         .alias("sponsor_id")
     )
     indexed = agents.with_row_index("idx").with_columns(pl.col("idx").cast(pl.Int32))
-    parent = sponsor_index(agents)
+    index = AgentIndex(agents["agent_id"])
+    parent = index.lookup(agents["sponsor_id"])
     orphans = indexed.filter(pl.col("sponsor_id").is_not_null() & pl.Series(parent < 0))
     itemize(issues, orphans, "orphan_sponsor", IssueLevel.warning, "agents", afile, "sponsor_id",
              lambda r: f"sponsor {r['sponsor_id']} of agent {r['agent_id']} is not in the agent "
                        "list; the agent is treated as a root")
-    return agents, parent
+    return agents, parent, index
 
 
 def finish(net: Network, issues: list[DataIssue]) -> None:

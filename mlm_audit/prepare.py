@@ -57,9 +57,10 @@ def build(agents: pl.DataFrame, agent_info: InputInfo | None, agent_issues: list
           sources: dict[str, str | None]) -> tuple[Network, list[DataIssue], list[InputInfo]]:
     """Preflight the agents, build the tree, scan, then finish preflight."""
     issues = list(agent_issues)
-    clean, parent = preflight.sound_agents(agents, sources.get("agents"), issues)
+    clean, parent, index = preflight.sound_agents(agents, sources.get("agents"), issues)
     indexed = clean.with_row_index("idx").with_columns(pl.col("idx").cast(pl.Int32))
-    net = Network(indexed, parent, None, orders.present, payouts.present, sources, scan_with)
+    net = Network(indexed, parent, None, orders.present, payouts.present, sources, scan_with,
+                  index)
     net.facts = scan_with(net, plan)
     infos = [agent_info] if agent_info is not None else []
     for src in (orders, payouts):

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 
 from mlm_audit import pipeline, preflight
 from mlm_audit.io import load_dataset
 from mlm_audit.model import InputError, IssueLevel
+from mlm_audit.network import Network
+from mlm_audit.schema import Dataset
 from tests.conftest import AGENT_HEADER, ORDER_HEADER, PAYOUT_HEADER, WriteCsv
 
 
@@ -147,3 +150,14 @@ def test_no_agents_cannot_be_audited(write_csv: WriteCsv, tmp_path: Path):
         preflight.run(ds)
     assert str(e.value) == (f"{tmp_path / 'e' / 'agents.csv'}: no agent rows could be loaded; "
                             "nothing to audit")
+
+
+def test_network_looks_ids_up_in_the_index_preflight_built():
+    agents = pl.DataFrame({"agent_id": ["r", "a", "a", "b"], "sponsor_id": [None, "r", "r", "a"]})
+    issues: list = []
+    clean, parent, index = preflight.sound_agents(agents, "agents.csv", issues)
+    assert clean["agent_id"].to_list() == ["r", "a", "b"]  # the repeated id dropped
+    assert parent.tolist() == [-1, 0, 1]
+    net = Network.from_dataset(Dataset.from_frames(clean), parent, None, index)
+    assert net.dim.index is index
+    assert net.dim.index.lookup(pl.Series(["b", "x", "r"])).tolist() == [2, -1, 0]

@@ -30,9 +30,11 @@ class Dim:
     size: I64
 
     @classmethod
-    def build(cls, agents: pl.DataFrame, level: I32, pre: I64, size: I64) -> Dim:
+    def build(cls, agents: pl.DataFrame, level: I32, pre: I64, size: I64,
+              index: AgentIndex | None = None) -> Dim:
+        """``index``: of ``agents["agent_id"]``, if one was built already."""
         return cls(
-            AgentIndex(agents["agent_id"]),
+            index if index is not None else AgentIndex(agents["agent_id"]),
             _micros(agents["joined_at"]).fill_null(LO).to_numpy(),
             _micros(agents["terminated_at"]).fill_null(HI).to_numpy(),
             np.asarray(level, dtype=np.int32), np.asarray(pre, dtype=np.int64),
