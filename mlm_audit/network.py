@@ -117,7 +117,8 @@ class Network:
         return str(self.agents["agent_id"][int(idx)])
 
     def index_of(self, agent_ids: list[str]) -> IntArray:
-        return lookup(pl.Series(agent_ids, dtype=pl.String), self.agents["agent_id"])
+        """Dense index of each id, -1 where it is not an agent."""
+        return self.dim.index.lookup(pl.Series(agent_ids, dtype=pl.String))
 
     # -- tree metrics -----------------------------------------------------------------
     @cached_property
@@ -219,24 +220,6 @@ class Network:
             "max_level": int(self.level.max()) if self.n else 0,
             "levels": {str(k): v for k, v in self.level_histogram().items()},
         }
-
-
-def lookup(values: pl.Series, keys: pl.Series) -> IntArray:
-    """Position of each value in ``keys`` (unique), -1 where absent or null.
-
-    A hash join on the string columns as polars holds them (no Arrow conversion), keeping
-    the row order of ``values``. Should ``keys`` repeat a value, its first position wins.
-    """
-    if values.len() == 0:
-        return np.zeros(0, dtype=np.int32)
-    table = pl.DataFrame({"v": keys.cast(pl.String),
-                          "i": pl.int_range(0, keys.len(), eager=True, dtype=pl.Int32)})
-    left = pl.DataFrame({"v": values.cast(pl.String)})
-    found = left.join(table, on="v", how="left", maintain_order="left")["i"]
-    if found.len() != values.len():  # repeated keys: the first position wins
-        table = table.unique("v", keep="first")
-        found = left.join(table, on="v", how="left", maintain_order="left")["i"]
-    return found.fill_null(-1).to_numpy().astype(np.int32, copy=False)
 
 
 def sponsor_index(agents: pl.DataFrame) -> IntArray:

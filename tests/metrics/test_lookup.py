@@ -2,39 +2,39 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
-from mlm_audit.network import lookup
+from mlm_audit.scan import ids
+from mlm_audit.scan.ids import AgentIndex
 
 
 def test_lookup_positions_and_misses() -> None:
-    got = lookup(pl.Series(["b", "a", None, "z", "b"]), pl.Series(["a", "b", "c"]))
+    got = AgentIndex(pl.Series(["a", "b", "c"])).lookup(pl.Series(["b", "a", None, "z", "b"]))
     assert got.tolist() == [1, 0, -1, -1, 1]
+    assert AgentIndex(pl.Series(["a"])).lookup(pl.Series([], dtype=pl.String)).tolist() == []
 
 
 def test_lookup_repeated_keys_first_wins() -> None:
-    got = lookup(pl.Series(["b", "a", "c"]), pl.Series(["a", "b", "b", "a"]))
+    got = AgentIndex(pl.Series(["a", "b", "b", "a"])).lookup(pl.Series(["b", "a", "c"]))
     assert got.tolist() == [1, 0, -1]
-    assert lookup(pl.Series([], dtype=pl.String), pl.Series(["a"])).tolist() == []
 
 
-def test_agent_index_matches_the_join() -> None:
-    from mlm_audit.scan.ids import AgentIndex
-
-    keys = pl.Series(["a", "b", "c", "d"])
-    values = pl.Series(["b", None, "a", "zz", "c", "c", ""])
-    assert AgentIndex(keys).lookup(values).tolist() == [1, -1, 0, -1, 2, 2, -1]
-    assert AgentIndex(keys).lookup(values).tolist() == lookup(values, keys).tolist()
-    assert AgentIndex(keys).lookup(pl.Series([], dtype=pl.String)).tolist() == []
+def test_hashed_lookup_matches_the_exact_join() -> None:
+    rng = np.random.default_rng(3)
+    keys = pl.Series([f"A{i}" for i in rng.permutation(5000)])
+    values = pl.Series([f"A{i}" if i % 7 else None for i in rng.integers(0, 6000, 20000)])
+    index = AgentIndex(keys)
+    assert not index.exact
+    got = index.lookup(values)
+    assert got.tolist() == index._join(values.cast(pl.String)).tolist()
+    assert (got >= 0).sum() > 10000  # mostly hits, some misses and nulls
+    assert (got == -1).sum() > 2000
 
 
 def test_agent_index_hash_collisions_fall_back_to_the_join(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import numpy as np
-
-    from mlm_audit.scan import ids
-
     monkeypatch.setattr(ids, "id_hash", lambda s: np.zeros(s.len(), dtype=np.uint64))
     index = ids.AgentIndex(pl.Series(["a", "b", "c", "d"]))
     assert index.exact
