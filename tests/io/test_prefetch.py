@@ -68,3 +68,17 @@ def test_utf8_check_sees_a_character_split_before_an_ascii_chunk(
     bad.write_bytes(head + b"x" * 40 + b"\n")
     assert stream_read.scan_bytes(bad, True).bad_at == 8
 
+
+
+def test_byte_scan_names_the_line_of_the_first_bad_byte_and_nul(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream_read, "BLOCK", 8)
+    f = tmp_path / "x.csv"
+    f.write_bytes(b"a,b\n1,2\n3,4\n5,\xff\n6,\x007\n8,\xfe\n")
+    scan = stream_read.scan_bytes(f, True)
+    assert (scan.bad_at, scan.bad_line) == (14, 4)
+    assert (scan.nul_at, scan.nul_line) == (18, 5)
+    clean = tmp_path / "ok.csv"
+    clean.write_bytes(b"a,b\n1,2\n" * 5)
+    scan = stream_read.scan_bytes(clean, True)
+    assert scan.bad_at is None and scan.nul_line is None
