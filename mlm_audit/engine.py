@@ -70,6 +70,13 @@ def scan_needs(rules: Sequence[Rule]) -> ScanPlan:
     return ScanPlan(max(days, default=0), max(top, default=0))
 
 
+def start_order(rules: Sequence[Rule]) -> list[int]:
+    """Positions of ``rules`` in the order to start them side by side: heavier check types
+    first (:attr:`CheckType.weight`), so that a long rule does not start last; otherwise in
+    rule order. Findings are taken in rule order whatever this order is."""
+    return sorted(range(len(rules)), key=lambda i: -REGISTRY[rules[i].model.check].weight)
+
+
 def run_rules(
     net: Network, rules: Sequence[Rule], progress: Progress | None = None,
     workers: int | None = None,
@@ -103,7 +110,8 @@ def run_rules(
     n = workers if workers is not None else (RULE_WORKERS if views_fit(net) else 1)
     if n > 1 and len(runnable) > 1:
         with ThreadPoolExecutor(n, thread_name_prefix="mlm-audit-rules") as pool:
-            futures = [pool.submit(job, rule) for rule in runnable]
+            started = {i: pool.submit(job, runnable[i]) for i in start_order(runnable)}
+            futures = [started[i] for i in range(len(runnable))]
             try:
                 for rule, done in zip(runnable, futures, strict=True):
                     if progress:

@@ -122,3 +122,13 @@ def test_scans_are_settled_once_before_rules_run_side_by_side(tmp_path):
     net._rescan = counted
     engine.run_rules(net, rules, workers=2)
     assert [p.max_days for p in calls] == [asked.max_days]
+
+
+def test_heavier_rules_start_first_and_ties_keep_rule_order():
+    rules = collect_rules([load_pack("baseline")])
+    order = [rules[i].model.check for i in engine.start_order(rules)]
+    heavy = ["inventory_loading", "internal_sales"]
+    assert sorted(order[:2]) == sorted(heavy)
+    assert order[:2] == [c for c in (r.model.check for r in rules) if c in heavy]
+    light = [r.model.check for r in rules if engine.REGISTRY[r.model.check].weight == 1]
+    assert [c for c in order if c in light] == light

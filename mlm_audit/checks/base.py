@@ -37,6 +37,9 @@ class CheckType:
     doc: str
     needs: tuple[str, ...]  # tables the check reads beyond agents: "orders", "payouts"
     version: int
+    # relative cost on a large network (scheduling only: heavier rules start first when
+    # rules run side by side; findings never depend on it)
+    weight: int = 1
 
     @classmethod
     def from_module(cls, module: ModuleType) -> CheckType:
@@ -48,6 +51,7 @@ class CheckType:
             doc=(module.__doc__ or "").strip(),
             needs=tuple(getattr(module, "NEEDS", ())),
             version=int(getattr(module, "VERSION", 1)),
+            weight=int(getattr(module, "WEIGHT", 1)),
         )
 
     @property

@@ -64,6 +64,7 @@ from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
 VERSION = 1
+WEIGHT = 3  # scheduling hint (CheckType.weight): per-agent-period views
 NEEDS: tuple[str, ...] = ("orders",)
 
 

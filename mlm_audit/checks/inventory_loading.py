@@ -53,6 +53,7 @@ from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
 VERSION = 1
+WEIGHT = 3  # scheduling hint (CheckType.weight): per-agent-period views
 # payouts: "while earning" cannot be judged without them, and a silent pass would mislead
 NEEDS: tuple[str, ...] = ("orders", "payouts")
 ORDER = ["unsold", "ratio_use", "idx", "pk"]  # findings: most unsold first

@@ -41,6 +41,7 @@ from mlm_audit.model import Finding, Subject
 from mlm_audit.network import Network
 
 VERSION = 1
+WEIGHT = 2  # scheduling hint (CheckType.weight): a pass over every agent
 NEEDS: tuple[str, ...] = ()
 DETAIL_LIMIT = 200  # per-level breakdowns computed for at most this many findings
 

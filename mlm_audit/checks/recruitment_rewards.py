@@ -52,6 +52,7 @@ from mlm_audit.model import NETWORK, Finding, Subject
 from mlm_audit.network import Network
 
 VERSION = 1
+WEIGHT = 2  # scheduling hint (CheckType.weight): reasons for every payout group
 NEEDS: tuple[str, ...] = ("payouts",)
 TOP = 10
 
