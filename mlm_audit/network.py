@@ -195,6 +195,11 @@ class Network:
         return money.per_agent(self)
 
     @cached_property
+    def paid_total(self) -> npt.NDArray[np.int64]:
+        """Payouts received per agent (``agent_money["paid_total"]``, on its own)."""
+        return money.paid_total(self)
+
+    @cached_property
     def metrics(self) -> pl.DataFrame:
         """One row per agent: identity, tree metrics and money; the table rules query."""
         base = pl.DataFrame(

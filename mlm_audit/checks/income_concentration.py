@@ -63,7 +63,7 @@ def gini(values: np.ndarray) -> float:
 
 def run(net: Network, params: Params) -> Iterator[Finding]:
     idx = np.flatnonzero(net.rooted)
-    paid = np.clip(net.agent_money["paid_total"].to_numpy()[idx], 0, None).astype(np.int64)
+    paid = np.clip(net.paid_total[idx], 0, None).astype(np.int64)
     total = int(paid.sum())
     if idx.size == 0 or total <= 0:
         return

@@ -142,7 +142,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     )
     shown = shown.with_columns(pl.Series("earned", earned_at(
         net, params.window, shown["idx"].to_numpy(), shown["pk"].to_numpy())))
-    paid_total = net.agent_money["paid_total"].to_numpy()
+    paid_total = net.paid_total
     for r in shown.iter_rows(named=True):
         i = int(r["idx"])
         label = period_label(r["pk"], params.window)

@@ -83,6 +83,15 @@ def per_agent(net: Network) -> pl.DataFrame:
     return pl.DataFrame(cols)
 
 
+def paid_total(net: Network) -> npt.NDArray[np.int64]:
+    """Payouts received per agent, all payout kinds: ``per_agent``'s ``paid_total`` without
+    building the rest of its table."""
+    p = net.pays
+    idx, code = p["idx"].to_numpy(), _known(p["kind"], PAYOUT_KINDS)
+    key = np.where((idx >= 0) & (code >= 0), idx, -1).astype(np.int64)
+    return sum_by(key, p["amount"].to_numpy().astype(np.int64, copy=False), net.n)
+
+
 def _known(code: pl.Series, kinds: tuple[str, ...]) -> npt.NDArray[np.int64]:
     """Kind codes of the fact tables; -1 for kinds outside ``kinds`` (unknown, none)."""
     c = code.to_numpy().astype(np.int64)
