@@ -64,6 +64,11 @@ def as_text(col: str, dtype: pl.DataType) -> pl.Expr:
     return s.replace("", None)  # the trimmed text computed once (when/then would repeat it)
 
 
+def as_text_series(s: pl.Series) -> pl.Series:
+    """:func:`as_text` of one column."""
+    return s.to_frame("s").select(as_text("s", s.dtype)).to_series().alias(s.name)
+
+
 def money(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
     """Values in minor units, and a mask that is True where a present value is invalid.
 

@@ -167,6 +167,7 @@ def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
     flags: list[pl.Series] = []
     money_cols: list[str] = []
     date_cols: list[str] = []
+    kinds_seen: pl.Series | None = None
     text_money: list[str] = []
     for col in df.columns:
         if col == ROW:
@@ -182,6 +183,9 @@ def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
             money_cols.append(col)
         elif dtype == coerce.TS:
             date_cols.append(col)
+        elif col == "kind" and table in KIND_ALIASES and (
+                kinds_seen := _trimmed(df[col])) is not None:
+            pass  # no spelling to trim: _kinds maps the distinct spellings as they are
         else:
             exprs.append(coerce.as_text(col, df.schema[col]).alias(col))
     typed = df.with_columns(*exprs, *flags)  # one select: polars works the columns in parallel
@@ -225,17 +229,29 @@ def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
     kept = typed.filter(~reject) if rejecting else typed
     kept = kept.select([c for c in typed.columns if not c.startswith("_bad_")])
     if "kind" in kept.columns and table in KIND_ALIASES:
-        kept = _kinds(table, kept, tm, file, sink)
+        kept = _kinds(table, kept, tm, file, sink, kinds_seen)
     defaults = {c: v for c, v in DEFAULTS[table].items() if c in kept.columns}
     kept = kept.with_columns([pl.col(c).fill_null(v) for c, v in defaults.items()])
     return conform(table, kept), typed.height - kept.height
 
 
+def _trimmed(kind: pl.Series) -> pl.Series | None:
+    """The distinct values of a text column when they are all trimmed and non-empty, else
+    None (kinds are few: the test reads the distinct values, not the rows)."""
+    if kind.dtype != pl.String:
+        return None
+    seen = kind.unique().drop_nulls()
+    return seen if seen.equals(coerce.as_text_series(seen), check_names=False) else None
+
+
 def _kinds(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
-           sink: Sink) -> pl.DataFrame:
+           sink: Sink, spellings: pl.Series | None = None) -> pl.DataFrame:
+    """Kinds mapped to their canonical names. ``spellings``: the distinct values of the
+    column before rows were rejected, if known (a superset of those left: the same map)."""
     aliases = {**KIND_ALIASES[table], **{norm_kind(k): v for k, v in tm.kinds.items()}}
     # kinds are few: normalize the distinct spellings once, then map the column in one pass
-    seen = df["kind"].unique().drop_nulls().sort().to_list()
+    given = spellings if spellings is not None else df["kind"].unique().drop_nulls()
+    seen = given.sort().to_list()
     canon = [aliases.get(norm_kind(v)) for v in seen]
     fallback = DEFAULTS[table]["kind"]
     if canon == seen:  # already canonical (a clean export): nothing to map or report

@@ -176,7 +176,20 @@ def test_decimal_money_is_exact_and_never_rounded(tmp_path: Path) -> None:
     ("payouts", ["override", "", "override"], ["override", "other", "override"]),
     # one spelling that is not canonical: every row goes through the mapping
     ("orders", ["retail", "", "零售", "stock_up"], ["retail", "retail", "retail", "stock_up"]),
+    # padded spellings are trimmed before they are mapped
+    ("orders", ["retail", " stock_up ", "retail"], ["retail", "stock_up", "retail"]),
+    ("payouts", ["\u3000override", "override"], ["override", "override"]),
 ])
 def test_canonical_kinds_kept_and_empty_kinds_defaulted(tmp_path: Path, table: str,
                                                        kinds: list[str], expected: list[str]):
     assert_kinds(tmp_path, table, kinds, expected)
+
+
+def test_a_kind_seen_only_on_a_rejected_row_is_not_reported(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,buyer_id,amount,kind\nX1,A,1,retail\nX2,A,,神秘\n"
+                    "X3,A,1,stock_up\n", encoding="utf-8")
+    df, info, issues = load_table("orders", path)
+    assert df["kind"].to_list() == ["retail", "stock_up"]
+    assert info.rows_rejected == 1
+    assert [(i.code, i.row, i.column) for i in issues] == [("missing_value", 3, "amount")]
