@@ -50,7 +50,7 @@ def _buyer(b: pl.DataFrame, window: Window, cols: tuple[str, ...]
            ) -> tuple[npt.NDArray[np.int64], Sums]:
     """Run keys (dated only) and sums of the buyer columns ``cols`` of some ``buys`` rows;
     each column is masked, reduced and dropped in turn (fact tables can hold 100M rows)."""
-    r = Runs(b, window)
+    r = Runs.of(b, window)
     kind, net_ = b["kind"].to_numpy(), b["net"].to_numpy()
     ext = cache(lambda: b["ext"].to_numpy())
     make: dict[str, Callable[[], Masked]] = {
@@ -67,7 +67,7 @@ def _seller(s: pl.DataFrame, window: Window, cols: tuple[str, ...]
             ) -> tuple[npt.NDArray[np.int64], Sums]:
     """As :func:`_buyer` for seller columns of ``sells`` rows: dated runs holding a resale
     (an agent seller, not a return nor a kindless order) or an external sale."""
-    r = Runs(s, window)
+    r = Runs.of(s, window)
     kind, ext, net_ = s["kind"].to_numpy(), s["ext"].to_numpy(), s["net"].to_numpy()
     sold = (s["idx"].to_numpy() >= 0) & (kind != KIND_CODE["return"]) & (kind != NULL_KIND)
     make: dict[str, Callable[[], Masked]] = {
@@ -104,7 +104,7 @@ def purchases(b: pl.DataFrame, s: pl.DataFrame, p: pl.DataFrame | None, window: 
     out = {"idx": idx_of(keys), "pk": pk_of(keys), **got,
            "resold": gather(keys, sk, sold["resold"])}
     if p is not None:
-        paid = Runs(p, window)  # unknown recipients (idx -1) and undated pay never match
+        paid = Runs.of(p, window)  # unknown recipients (idx -1) and undated pay never match
         out["earned"] = gather(keys, paid.keys, paid.sum(p["amount"].to_numpy()))
     return pl.DataFrame(out)
 
@@ -114,7 +114,7 @@ def share_parts(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFram
     the buyer runs with the seller figures of the same (agent, period) found by binary
     search, then the seller runs without purchases (no union of the keys is built). Buyer
     sums are written straight into the output columns: fact tables can hold 100M rows."""
-    r = Runs(b, window)
+    r = Runs.of(b, window)
     keep = dated(r.keys)
     full = bool(keep.all())
     bk = r.keys if full else r.keys[keep]
@@ -159,7 +159,7 @@ def share_totals(b: pl.DataFrame, s: pl.DataFrame, window: Window) -> pl.DataFra
     """:func:`share_parts` summed per period key (``pk``, ``ext``, ``internal``,
     ``orders``), without building its per-(agent, period) columns: what the network-wide
     test needs, at a fraction of the memory."""
-    r = Runs(b, window)
+    r = Runs.of(b, window)
     keep = dated(r.keys)
     full = bool(keep.all())
     bk = r.keys if full else r.keys[keep]

@@ -14,6 +14,8 @@ as (``idx``, ``pk``) for any int32 ``idx`` and ``pk``.
 from __future__ import annotations
 
 import sys
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -23,6 +25,7 @@ import polars as pl
 from mlm_audit.metrics.periods import Window
 
 I64 = npt.NDArray[np.int64]
+KEEP_ROWS = 8_000_000  # engineering default: larger tables' runs are found per use, not kept
 
 
 def period_keys(mk: npt.NDArray[np.integer], window: Window) -> npt.NDArray[np.int32]:
@@ -47,7 +50,26 @@ class Runs:
     """The runs of equal (``idx``, period key) of a fact table sorted by (``idx``, ``mk``).
 
     ``keys``: one per run, strictly increasing; ``sum(values)``: per-run sums of a column
-    given in the table's row order."""
+    given in the table's row order. Use :meth:`of` for the runs of a table several views
+    read (the fact tables): they are found once."""
+
+    @classmethod
+    def of(cls, df: pl.DataFrame, window: Window) -> Runs:
+        """The runs of ``df``, found once per frame and window while the frame lives (fact
+        tables are never changed in place); a second caller, a rule running beside the
+        first, waits for them rather than finding them again."""
+        if df.height > KEEP_ROWS:
+            return cls(df, window)
+        key = (id(df), window)
+        with _SHARED_LOCK:
+            slot = _SHARED.get(key)
+            if slot is None:
+                slot = _SHARED[key] = _Slot()
+                weakref.finalize(df, _SHARED.pop, key, None)  # before the id can be reused
+        with slot.lock:
+            if slot.runs is None:
+                slot.runs = cls(df, window)
+            return slot.runs
 
     def __init__(self, df: pl.DataFrame, window: Window) -> None:
         idx = df["idx"].to_numpy()
@@ -63,7 +85,7 @@ class Runs:
         first[1:] |= pk[1:] != pk[:-1]
         self.starts = np.flatnonzero(first)
         self.keys: I64 = key_of(idx[self.starts], pk[self.starts])
-        self._buf: I64 | None = None
+        self._scratch = threading.local()  # one masked-values buffer per thread
 
     @property
     def size(self) -> int:
@@ -82,10 +104,11 @@ class Runs:
             where = None if where is None else where[self.order]
         if where is None:
             return np.add.reduceat(values.astype(np.int64, copy=False), self.starts, out=out)
-        if self._buf is None:
-            self._buf = np.empty(values.size, np.int64)
-        np.multiply(values, where, out=self._buf)
-        return np.add.reduceat(self._buf, self.starts, out=out)
+        buf = getattr(self._scratch, "buf", None)
+        if buf is None:
+            buf = self._scratch.buf = np.empty(values.size, np.int64)
+        np.multiply(values, where, out=buf)
+        return np.add.reduceat(buf, self.starts, out=out)
 
     def any(self, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         """Runs holding a row where ``mask`` holds."""
@@ -93,6 +116,16 @@ class Runs:
             return np.zeros(0, bool)
         m = mask if self.order is None else mask[self.order]
         return np.logical_or.reduceat(m, self.starts)
+
+
+class _Slot:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runs: Runs | None = None
+
+
+_SHARED: dict[tuple[int, str], _Slot] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def _ascending(idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer]) -> bool:

@@ -54,7 +54,7 @@ def paid_by_agent_period_key(net: Network, window: Window) -> pl.DataFrame:
     sorted by (``idx``, ``pk``): run sums over ``pays``, which comes sorted by agent and
     month (:mod:`mlm_audit.metrics.runs`)."""
     def build() -> pl.DataFrame:
-        r = Runs(net.pays, window)
+        r = Runs.of(net.pays, window)
         known = int(np.searchsorted(r.keys, 1 << 32))  # runs of unknown recipients come first
         keys = r.keys[known:]
         return pl.DataFrame({"idx": idx_of(keys), "pk": pk_of(keys),
@@ -68,7 +68,7 @@ def ext_retail_by_agent_period_key(net: Network, window: Window
     """Run keys (:mod:`mlm_audit.metrics.runs`) and sums of :func:`ext_retail_by_agent_period`
     (keys without such sales may hold 0)."""
     s = net.sells
-    r = Runs(s, window)
+    r = Runs.of(s, window)
     retail = (s["idx"].to_numpy() >= 0) & s["ext"].to_numpy() & (s["kind"].to_numpy() == RETAIL)
     return r.keys, r.sum(s["net"].to_numpy(), retail)
 

@@ -10,6 +10,7 @@ import pytest
 
 from mlm_audit.metrics import attribution, flows, runs, windows
 from mlm_audit.metrics.periods import Window, month_period
+from mlm_audit.metrics.runs import Runs
 from mlm_audit.network import Network
 from mlm_audit.scan.facts import Facts, normalize
 
@@ -151,3 +152,55 @@ def test_lookups_on_empty_and_disjoint_keys() -> None:
     other = runs.key_of(np.array([0, 1, 2, 2, 3]), np.array([5, 0, -1, 7, 0]))
     assert runs.gather(keys, other, np.arange(10, 15)).tolist() == [0, 10, 12]
     assert runs.gather(other, keys, np.array([1, 2, 3])).tolist() == [2, 0, 3, 0, 0]
+
+
+def _runs_frame(n: int = 5000) -> pl.DataFrame:
+    rng = np.random.default_rng(5)
+    return pl.DataFrame({"idx": np.sort(rng.integers(0, 300, n)).astype(np.int32),
+                         "mk": rng.integers(24280, 24300, n).astype(np.int32)}).sort("idx", "mk")
+
+
+def test_runs_of_a_table_are_found_once_and_forgotten_with_it() -> None:
+    import gc
+
+    df = _runs_frame()
+    a = Runs.of(df, "month")
+    assert Runs.of(df, "month") is a
+    assert Runs.of(df, "quarter") is not a
+    assert (id(df), "month") in runs._SHARED
+    key = (id(df), "month")
+    del df, a
+    gc.collect()
+    assert key not in runs._SHARED
+
+
+def test_runs_of_a_large_table_are_not_kept(monkeypatch) -> None:
+    monkeypatch.setattr(runs, "KEEP_ROWS", 10)
+    df = _runs_frame()
+    assert Runs.of(df, "month") is not Runs.of(df, "month")
+    assert (id(df), "month") not in runs._SHARED
+
+
+def test_shared_runs_sum_correctly_from_two_threads_at_once() -> None:
+    import threading
+
+    df = _runs_frame(200_000)
+    rng = np.random.default_rng(6)
+    values = rng.integers(-1000, 1000, df.height)
+    masks = [rng.random(df.height) < p for p in (0.2, 0.5, 0.8, 0.95)]
+    want = [Runs(df, "month").sum(values, m) for m in masks]
+    shared = Runs.of(df, "month")
+    start = threading.Barrier(len(masks))
+    got: dict[int, list[np.ndarray]] = {}
+
+    def work(i: int) -> None:
+        start.wait()
+        got[i] = [shared.sum(values, masks[i]) for _ in range(20)]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(masks))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, w in enumerate(want):
+        assert all((g == w).all() for g in got[i])
