@@ -107,7 +107,7 @@ def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> p
     })
 
 
-Field = tuple[npt.NDArray[Any], int, int]  # values, shift, offset (-1 -> 0: 1)
+Field = tuple[npt.NDArray[Any], int, int]  # values, shift, offset (1: -1, "none", is 0)
 
 
 def pack(fields: list[Field]) -> npt.NDArray[np.uint64]:

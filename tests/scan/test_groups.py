@@ -6,6 +6,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from mlm_audit.scan import partials
+from mlm_audit.scan.facts import BUYS, PAYS, SELLS
 from mlm_audit.scan.partials import sum_by_key, sum_by_pair
 
 
@@ -34,3 +36,38 @@ def test_sums_by_pair_sort_by_agent_then_rest() -> None:
                                          .alias("n")).sort("idx", "rest"))
     assert got.equals(want)
     assert got["idx"].min() == -1
+
+
+@pytest.mark.parametrize("layout,schema,value", [
+    (partials.BUY_KEY, BUYS, "net"), (partials.SELL_KEY, SELLS, "net"),
+    (partials.PAY_KEY, PAYS, "amount")])
+def test_packed_keys_give_back_every_field_at_its_extremes(layout, schema, value) -> None:
+    """Each field round-trips through the packed key at its smallest value (-1 where the
+    field has an offset, "none") and at the largest its bits hold, in the contract's type,
+    and the packed keys sort as the key columns do."""
+    from mlm_audit.scan.derive import _key, pack
+
+    rows = []
+    for c, (_shift, bits, offset) in layout.items():
+        for v in (-offset, (1 << bits) - 1 - offset):
+            row = {f: -o for f, (_s, _b, o) in layout.items()}
+            row[c] = v
+            rows.append(row)
+    cols = {("kcode" if c == "kind" else c): np.array([r[c] for r in rows]) for c in layout}
+    idx = np.arange(len(rows), dtype=np.int64)[::-1] % 3
+    rest = _key(cols, layout)
+    ones = np.ones(len(rows), np.int64)
+    if layout is not partials.PAY_KEY:  # buys and sells fold the agent into the key
+        g = pl.DataFrame({"k": rest | pack([(idx, partials.IDX_SHIFT, 1)]), value: ones,
+                          "n": ones})
+    else:
+        g = pl.DataFrame({"idx": pl.Series(idx, dtype=pl.Int32), "rest": rest, value: ones,
+                          "n": ones})
+    out = partials._finish(g, layout, schema, value)
+    assert out.schema == pl.Schema(schema)
+    assert out["idx"].to_list() == idx.tolist()
+    for c in layout:
+        assert out[c].cast(pl.Int64).to_list() == [int(r[c]) for r in rows], c
+    order = np.argsort(rest, kind="stable")
+    want = sorted(range(len(rows)), key=lambda i: tuple(rows[i][c] for c in layout))
+    assert order.tolist() == want
