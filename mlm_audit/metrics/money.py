@@ -69,10 +69,9 @@ def per_agent(net: Network) -> pl.DataFrame:
     dest = s["ext"].to_numpy().astype(np.int64)  # 1 = ext, 0 = int
     cols.update(_pivot_sum(n, s["idx"].to_numpy(), 1 - dest, s["net"].to_numpy(),
                            ("ext", "int"), "sold_"))
-    paid = _pivot_sum(n, p["idx"].to_numpy(), _known(p["kind"], PAYOUT_KINDS),
-                      p["amount"].to_numpy(), PAYOUT_KINDS, "paid_")
-    cols.update(paid)
-    cols["paid_total"] = np.sum(list(paid.values()), axis=0) if paid else np.zeros(n, np.int64)
+    cols.update(_pivot_sum(n, p["idx"].to_numpy(), _known(p["kind"], PAYOUT_KINDS),
+                           p["amount"].to_numpy(), PAYOUT_KINDS, "paid_"))
+    cols["paid_total"] = net.paid_total
 
     fees = net.agents["fees_paid"].fill_null(0).to_numpy().astype(np.int64)
     cols["fees_paid"] = fees
@@ -84,8 +83,8 @@ def per_agent(net: Network) -> pl.DataFrame:
 
 
 def paid_total(net: Network) -> npt.NDArray[np.int64]:
-    """Payouts received per agent, all payout kinds: ``per_agent``'s ``paid_total`` without
-    building the rest of its table."""
+    """Payouts received per agent, over every payout kind (``per_agent``'s ``paid_total``,
+    also read on its own)."""
     p = net.pays
     idx, code = p["idx"].to_numpy(), _known(p["kind"], PAYOUT_KINDS)
     key = np.where((idx >= 0) & (code >= 0), idx, -1).astype(np.int64)
