@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit.metrics.once import Once
 from mlm_audit.metrics.periods import Window
 
 I64 = npt.NDArray[np.int64]
@@ -61,15 +62,9 @@ class Runs:
         if df.height > KEEP_ROWS:
             return cls(df, window)
         key = (id(df), window)
-        with _SHARED_LOCK:
-            slot = _SHARED.get(key)
-            if slot is None:
-                slot = _SHARED[key] = _Slot()
-                weakref.finalize(df, _SHARED.pop, key, None)  # before the id can be reused
-        with slot.lock:
-            if slot.runs is None:
-                slot.runs = cls(df, window)
-            return slot.runs
+        runs: Runs = _SHARED.get(key, lambda: cls(df, window),
+                                  lambda: weakref.finalize(df, _SHARED.forget, key))
+        return runs
 
     def __init__(self, df: pl.DataFrame, window: Window) -> None:
         idx = df["idx"].to_numpy()
@@ -118,14 +113,7 @@ class Runs:
         return np.logical_or.reduceat(m, self.starts)
 
 
-class _Slot:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.runs: Runs | None = None
-
-
-_SHARED: dict[tuple[int, str], _Slot] = {}
-_SHARED_LOCK = threading.Lock()
+_SHARED = Once()  # runs of the fact tables, by (id of the frame, window) while it lives
 
 
 def _ascending(idx: npt.NDArray[np.integer], pk: npt.NDArray[np.integer]) -> bool:

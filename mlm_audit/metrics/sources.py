@@ -16,15 +16,14 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit.metrics.once import Once
 from mlm_audit.scan.facts import OTHER_KIND
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 
 if TYPE_CHECKING:
     from mlm_audit.network import Network
 
-_CACHE: weakref.WeakKeyDictionary[Network, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
-_BUILDING: weakref.WeakKeyDictionary[Network, dict[Hashable, threading.Lock]] = (
-    weakref.WeakKeyDictionary())  # one lock per view, held while it is built
+_CACHE: weakref.WeakKeyDictionary[Network, Once] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
@@ -33,21 +32,18 @@ def cached(net: Network, key: Hashable, build: Callable[[], Any]) -> Any:
     first) waits for the first build rather than repeating it."""
     with _LOCK:
         try:
-            slot = _CACHE.setdefault(net, {})
+            views = _CACHE.get(net)
+            if views is None:
+                views = _CACHE[net] = Once()
         except TypeError:  # an object that cannot be weakly referenced: no cache
             return build()
-        lock = _BUILDING.setdefault(net, {}).setdefault(key, threading.Lock())
-    with lock:
-        if key not in slot:
-            slot[key] = build()
-        return slot[key]
+    return views.get(key, build)
 
 
 def forget(net: Network) -> None:
     """Drop the cached views of a network (its facts were rescanned)."""
     with _LOCK:
         _CACHE.pop(net, None)
-        _BUILDING.pop(net, None)
 
 
 # why a payout counts as RECRUIT_PAY (regulations.md §0): its kind is recruitment_bonus,
