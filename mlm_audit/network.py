@@ -61,7 +61,7 @@ class Network:
 
         agents = ds.agents.with_row_index("idx").with_columns(pl.col("idx").cast(pl.Int32))
         if parent is None:
-            parent = sponsor_index(agents)
+            parent, index = sponsor_index(agents)
         sources = {t: ds.source(t) for t in ("agents", "orders", "payouts")}
         orders, payouts = ds.orders, ds.payouts
 
@@ -227,6 +227,8 @@ class Network:
         }
 
 
-def sponsor_index(agents: pl.DataFrame) -> IntArray:
-    """Dense parent array from ``sponsor_id``; unknown or empty sponsors become roots."""
-    return AgentIndex(agents["agent_id"]).lookup(agents["sponsor_id"])
+def sponsor_index(agents: pl.DataFrame) -> tuple[IntArray, AgentIndex]:
+    """Dense parent array from ``sponsor_id`` (unknown or empty sponsors become roots), and
+    the index of the agent ids it was looked up in (for the network to keep)."""
+    index = AgentIndex(agents["agent_id"])
+    return index.lookup(agents["sponsor_id"]), index

@@ -22,7 +22,7 @@ import polars as pl
 from mlm_audit.itemize import itemize
 from mlm_audit.metrics import tree
 from mlm_audit.model import DataIssue, InputError, IssueLevel
-from mlm_audit.network import IntArray, Network
+from mlm_audit.network import IntArray, Network, sponsor_index
 from mlm_audit.scan.facts import ScanPlan
 from mlm_audit.scan.ids import AgentIndex
 from mlm_audit.schema import MINOR_UNITS, ROOT_MARKERS, ROW, Dataset
@@ -79,8 +79,7 @@ def sound_agents(agents: pl.DataFrame, afile: str | None, issues: list[DataIssue
         .alias("sponsor_id")
     )
     indexed = agents.with_row_index("idx").with_columns(pl.col("idx").cast(pl.Int32))
-    index = AgentIndex(agents["agent_id"])
-    parent = index.lookup(agents["sponsor_id"])
+    parent, index = sponsor_index(agents)
     orphans = indexed.filter(pl.col("sponsor_id").is_not_null() & pl.Series(parent < 0))
     itemize(issues, orphans, "orphan_sponsor", IssueLevel.warning, "agents", afile, "sponsor_id",
              lambda r: f"sponsor {r['sponsor_id']} of agent {r['agent_id']} is not in the agent "

@@ -33,7 +33,7 @@ from mlm_audit.metrics.flows import (
 from mlm_audit.metrics.groups import merge_sums
 from mlm_audit.metrics.money import sum_by
 from mlm_audit.metrics.periods import Window
-from mlm_audit.metrics.runs import Runs, gather, key_of
+from mlm_audit.metrics.runs import KEEP_ROWS, Runs, gather, key_of
 from mlm_audit.metrics.sources import FUNDING, cached, funding_codes, kind_names
 from mlm_audit.scan.facts import NULL_KIND
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
@@ -97,7 +97,9 @@ def order_flows(net: Network, window: Window) -> pl.DataFrame:
     return cached(net, ("flows", window), lambda: flows(net.buys, net.sells, window))
 
 
-CHUNK_ROWS = 8_000_000  # engineering default: fact rows per agent range in per-agent views
+# engineering default: fact rows per agent range in per-agent views (the size up to which
+# a table's runs are kept, too)
+CHUNK_ROWS = KEEP_ROWS
 T = TypeVar("T")
 
 

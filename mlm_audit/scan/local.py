@@ -130,11 +130,10 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
             raise
         pay = pending.result()
         assert order is not None
-        done = order
         # the order facts are final now: merge them beside the join, which needs only the
         # order records
-        buys = pool.submit(lambda: unpack_buys(done.buys.result()))
-        sells = pool.submit(lambda: unpack_sells(done.sells.result()))
+        buys = pool.submit(lambda g: unpack_buys(g.result()), order.buys)
+        sells = pool.submit(lambda g: unpack_sells(g.result()), order.sells)
         say("joining payouts to their source orders")
         pays = _join(pay, order, dim)
         say("merging")
