@@ -2,14 +2,18 @@
 
 Reads the CSV files with the csv module, builds a DiGraph sponsor -> recruit, computes
 levels by BFS from the roots, downline sizes and L(u) from ``nx.descendants`` per agent,
-and per-agent money (purchases by kind, sales EXT/INTERNAL, payouts by kind, entry, unsold,
-net) with dict loops. It is what one writes first; the benchmark measures against it.
+per-agent money (purchases by kind, sales EXT/INTERNAL, payouts by kind, entry, unsold,
+net) with dict loops, and for each payout the generation of its source agent below the
+recipient (the ancestor at generation k, by walking up the sponsors; -1 when the source is
+not in the recipient's downline). It is what one writes first; the benchmark measures
+against it. The seconds of each part go to stderr.
 """
 
 from __future__ import annotations
 
 import csv
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,7 +30,9 @@ def cents(text: str) -> int:
 
 def main(directory: str) -> None:
     d = Path(directory)
+    t0 = time.perf_counter()
     g = nx.DiGraph()
+    sponsor: dict[str, str] = {}
     joined: dict[str, str] = {}
     terminated: dict[str, str] = {}
     fees: dict[str, int] = {}
@@ -36,6 +42,7 @@ def main(directory: str) -> None:
             g.add_node(a)
             if r["sponsor_id"]:
                 g.add_edge(r["sponsor_id"], a)
+                sponsor[a] = r["sponsor_id"]
             joined[a] = r.get("joined_at") or ""
             terminated[a] = r.get("terminated_at") or ""
             fees[a] = cents(r.get("fees_paid") or "0")
@@ -51,6 +58,7 @@ def main(directory: str) -> None:
         downline[u] = len(desc) + 1
         org_levels[u] = max((level[x] for x in desc), default=level[u]) - level[u] + 1
     recruits = {u: g.out_degree(u) for u in g.nodes}
+    t_tree = time.perf_counter()
 
     bought: dict[tuple[str, str], int] = defaultdict(int)
     sold_ext: dict[str, int] = defaultdict(int)
@@ -65,13 +73,22 @@ def main(directory: str) -> None:
                 bought[(b, r["kind"] or "retail")] += v
             if s in joined:
                 (sold_int if member else sold_ext)[s] += v
+    t_orders = time.perf_counter()
+    deepest = max(level.values(), default=0)
+    by_gen: dict[int, int] = defaultdict(int)  # payout amount by generation of its source
     paid: dict[tuple[str, str], int] = defaultdict(int)
     paid_total: dict[str, int] = defaultdict(int)
     with (d / "payouts.csv").open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            v = cents(r["amount"])
-            paid[(r["recipient_id"], r["kind"])] += v
-            paid_total[r["recipient_id"]] += v
+            v, rec, src = cents(r["amount"]), r["recipient_id"], r["source_agent_id"]
+            paid[(rec, r["kind"])] += v
+            paid_total[rec] += v
+            if src:
+                k, x = 0, src
+                while x and x != rec and k <= deepest:  # the bound stops at a sponsor cycle
+                    x, k = sponsor.get(x, ""), k + 1
+                by_gen[k if x == rec else -1] += v
+    t_payouts = time.perf_counter()
     negative = 0
     for a in g.nodes:
         entry = fees.get(a, 0) + bought[(a, "starter_kit")] + bought[(a, "fee")]
@@ -79,7 +96,11 @@ def main(directory: str) -> None:
         negative += paid_total[a] - entry - unsold < 0
     print(f"agents {g.number_of_nodes()} max_level {max(level.values())} "
           f"max_downline {max(downline.values())} max_L {max(org_levels.values())} "
-          f"max_recruits {max(recruits.values())} net_negative {negative}")
+          f"max_recruits {max(recruits.values())} net_negative {negative} "
+          f"max_generation {max(by_gen, default=-1)} cross_line_paid {by_gen.get(-1, 0)}")
+    print(f"seconds: tree {t_tree - t0:.1f}, orders {t_orders - t_tree:.1f}, payouts and "
+          f"generations {t_payouts - t_orders:.1f}, net {time.perf_counter() - t_payouts:.1f}",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":
