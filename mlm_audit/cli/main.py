@@ -6,7 +6,6 @@ mapping, data that cannot be audited); 3 internal error (traceback only with --d
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 
@@ -15,6 +14,7 @@ import typer
 from mlm_audit import __version__
 from mlm_audit.cli import audit as audit_cmd
 from mlm_audit.cli import generate as generate_cmd
+from mlm_audit.cli import memory
 from mlm_audit.cli import plan as plan_cmd
 from mlm_audit.cli import rules as rules_cmd
 from mlm_audit.cli import store as store_cmd
@@ -110,27 +110,7 @@ def run_cli(argv: list[str] | None = None) -> int:
     return int(rv) if isinstance(rv, int) else EXIT_OK
 
 
-def small_pages() -> None:
-    """Ask NumPy not to advise transparent huge pages for its arrays (unless the user set
-    ``NUMPY_MADVISE_HUGEPAGE``).
-
-    An audit's large arrays are short-lived temporaries, each written once or twice. With
-    the advice, every first touch of a 2 MiB page zeroes all of it, and huge pages tend to
-    come from memory the process has not used before, where ordinary pages reuse what it
-    just freed. Measured on the 1M-agent benchmark (benchmarks/README.md): system time
-    about 2 s lower, the audit about 5% faster. The CLI process only; the library leaves
-    NumPy as it finds it."""
-    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
-        return
-    import numpy
-
-    core = getattr(numpy, "_core", None) or getattr(numpy, "core", None)
-    advise = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if advise is not None:
-        advise(False)
-
-
 def run() -> None:
     """Console-script entry point."""
-    small_pages()
+    memory.tune()
     sys.exit(run_cli())

@@ -64,24 +64,3 @@ def test_internal_error_is_exit_3_without_traceback(tmp_path, capsys, monkeypatc
     assert "kaboom" in err and "Traceback" not in err
 
 
-def _advise(on: bool) -> bool:
-    """Set NumPy's huge-page advice; returns the setting it replaced."""
-    import numpy
-
-    core = getattr(numpy, "_core", None) or numpy.core
-    return bool(core.multiarray._set_madvise_hugepage(on))
-
-
-def test_small_pages_turns_numpys_huge_page_advice_off(monkeypatch):
-    from mlm_audit.cli.main import small_pages
-
-    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
-    before = _advise(True)
-    try:
-        small_pages()
-        assert _advise(True) is False  # what small_pages left
-        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's choice stands
-        small_pages()
-        assert _advise(True) is True
-    finally:
-        _advise(before)

@@ -1,0 +1,58 @@
+"""The CLI's process-wide memory settings take effect, and yield to the user's own."""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+
+import pytest
+
+from mlm_audit.cli import memory
+
+
+def _advise(on: bool) -> bool:
+    """Set NumPy's huge-page advice; returns the setting it replaced."""
+    import numpy
+
+    core = getattr(numpy, "_core", None) or numpy.core
+    return bool(core.multiarray._set_madvise_hugepage(on))
+
+
+def test_numpy_small_pages_turns_the_huge_page_advice_off(monkeypatch):
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    before = _advise(True)
+    try:
+        assert memory.numpy_small_pages()
+        assert _advise(True) is False  # what numpy_small_pages left
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's choice stands
+        assert not memory.numpy_small_pages()
+        assert _advise(True) is True
+    finally:
+        _advise(before)
+
+
+@pytest.mark.skipif(not hasattr(os, "confstr") or not sys.platform.startswith("linux"),
+                    reason="glibc only")
+def test_glibc_keeps_freed_blocks_for_reuse(monkeypatch):
+    import numpy as np
+
+    if not os.confstr("CS_GNU_LIBC_VERSION"):
+        pytest.skip("not glibc")
+    for k in [k for k in os.environ if k == "GLIBC_TUNABLES" or k.startswith("MALLOC_")]:
+        monkeypatch.delenv(k)
+    assert memory.glibc_keep_freed()
+
+    def faults_of_a_fresh_64_mib_array() -> int:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        a = np.ones(8 << 20, dtype=np.int64)
+        a += 1
+        del a
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+    faults_of_a_fresh_64_mib_array()  # the heap grows once
+    # a mapped block would fault on each of its pages again (16384 of 4 KiB, or 32 huge)
+    assert faults_of_a_fresh_64_mib_array() < 16
+
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=0")
+    assert not memory.glibc_keep_freed()  # the user's settings stand
