@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import polars as pl
 
@@ -159,6 +158,8 @@ def _cycles(net: Network, file: str | None, issues: list[DataIssue]) -> None:
     unrooted = np.flatnonzero(~net.rooted).astype(np.int32)
     if unrooted.size == 0:
         return
+    import networkx as nx  # loaded only when sponsors form cycles (a tenth of a second)
+
     on_cycle = tree.cycle_members(net.parent, unrooted)
     g = nx.DiGraph()
     g.add_edges_from(zip(on_cycle.tolist(), net.parent[on_cycle].tolist(), strict=True))

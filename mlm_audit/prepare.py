@@ -17,7 +17,7 @@ import polars as pl
 from mlm_audit import preflight
 from mlm_audit.io.loader import load_table
 from mlm_audit.io.mapping import MappingFile, load_mapping, with_maps
-from mlm_audit.model import DataIssue, InputInfo
+from mlm_audit.model import DataIssue, InputError, InputInfo
 from mlm_audit.network import Network
 from mlm_audit.scan.facts import Facts, ScanPlan
 from mlm_audit.scan.local import Batches, frame_batches, scan
@@ -75,9 +75,17 @@ def prepare_local(files: dict[str, Path], mapping: Path | None, maps: tuple[str,
                   plan: ScanPlan, step: Step | None = None
                   ) -> tuple[Network, list[DataIssue], list[InputInfo]]:
     m = with_maps(load_mapping(mapping), maps)
+    # orders and payouts are opened first: their byte scans (hash, encoding) run while the
+    # agents load; an error in the agents file is still the one reported first
+    try:
+        orders = local_source("orders", files.get("orders"), m)
+        payouts = local_source("payouts", files.get("payouts"), m)
+        failed: InputError | None = None
+    except InputError as e:
+        failed = e
     agents, info, agent_issues = load_table("agents", files["agents"], m)
-    orders = local_source("orders", files.get("orders"), m)
-    payouts = local_source("payouts", files.get("payouts"), m)
+    if failed is not None:
+        raise failed
     sources = {"agents": info.path, "orders": orders.path, "payouts": payouts.path}
 
     size = max((files[t].stat().st_size for t in ("orders", "payouts") if t in files),

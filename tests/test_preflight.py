@@ -128,6 +128,20 @@ def test_audit_still_runs_on_what_is_sound(write_csv: WriteCsv, tmp_path: Path):
     assert [i.code for i in result.data_issues] == ["sponsor_cycle"]
 
 
+@pytest.mark.parametrize("agents_bad", [True, False])
+def test_an_error_in_the_agents_file_is_reported_before_one_in_orders(
+        write_csv: WriteCsv, tmp_path: Path, agents_bad: bool):
+    """Orders and payouts are opened before the agents load (their byte scans overlap it);
+    the error the user meets first is still the agents file's."""
+    agents = ("agent_id", "sponsor_id") if not agents_bad else ("who", "sponsor_id")
+    write_csv("b/agents.csv", agents, [("a", "")])
+    write_csv("b/orders.csv", ("what",), [("x",)])
+    with pytest.raises(InputError) as e:
+        pipeline.prepare(pipeline.Inputs(path=tmp_path / "b"))
+    assert str(e.value).startswith(str(tmp_path / "b" / ("agents.csv" if agents_bad
+                                                          else "orders.csv")))
+
+
 def test_clean_dataset_has_no_issues(clean_dir: Path):
     net, issues = preflight.run(load_dataset(clean_dir))
     assert issues == []
