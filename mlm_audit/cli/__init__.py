@@ -1,1 +1,6 @@
 """The command-line interface: the only place that parses arguments, prints or exits."""
+
+from mlm_audit.cli import memory
+
+# before anything loads polars, whose allocator reads its options once (cli/memory.py)
+POLARS_ALLOCATOR_SET = memory.polars_keep_freed()

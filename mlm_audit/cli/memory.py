@@ -11,10 +11,14 @@ keep the audit on the first kind (measured on the 1M-agent benchmark, benchmarks
   ordinary pages reuse what it just freed (system time about 2 s lower);
 - glibc's malloc keeps freed blocks for reuse instead of mapping every block above 32 MiB
   afresh and unmapping it on free (``M_MMAP_MAX`` 0, trimming only above 2 GiB): about 1 s
-  less system time, 0.4 million fewer page faults, the same peak memory.
+  less system time, 0.4 million fewer page faults, the same peak memory;
+- polars' allocator (jemalloc) keeps freed pages 5 s instead of 0.5 s before it returns
+  them, and then returns them at once: reading a batch reuses the pages of the batch before
+  (about 1 s less system time, 0.25 million fewer page faults, 0.1–0.25 GiB more peak at 1M
+  agents). This one must be set before polars loads: importing the CLI package does it.
 
 Settings the user made through the environment (``NUMPY_MADVISE_HUGEPAGE``,
-``GLIBC_TUNABLES``, ``MALLOC_*_``) stand.
+``GLIBC_TUNABLES``, ``MALLOC_*_``, ``_RJEM_MALLOC_CONF``) stand.
 """
 
 from __future__ import annotations
@@ -27,6 +31,18 @@ import sys
 M_TRIM_THRESHOLD = -1  # mallopt parameters (glibc malloc.h)
 M_MMAP_MAX = -4
 TRIM_BYTES = 2**31 - 1  # engineering default: freed memory above 2 GiB goes back at once
+POLARS_ALLOCATOR = "dirty_decay_ms:5000,muzzy_decay_ms:0"  # engineering default (above)
+POLARS_ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"  # the variable polars' jemalloc reads at load
+
+
+def polars_keep_freed() -> bool:
+    """Set polars' allocator options for when polars loads; False when the user set them or
+    polars is loaded already (then they would not take effect)."""
+    if POLARS_ALLOCATOR_ENV in os.environ or any(
+            m == "polars" or m.startswith("_polars_runtime") for m in sys.modules):
+        return False
+    os.environ[POLARS_ALLOCATOR_ENV] = POLARS_ALLOCATOR
+    return True
 
 
 def tune() -> None:

@@ -56,3 +56,24 @@ def test_glibc_keeps_freed_blocks_for_reuse(monkeypatch):
 
     monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=0")
     assert not memory.glibc_keep_freed()  # the user's settings stand
+
+
+def _fresh(code: str, **env: str) -> str:
+    """Run ``code`` in a new interpreter (the allocator options are read once per process)."""
+    import subprocess
+
+    base = {k: v for k, v in os.environ.items() if k != memory.POLARS_ALLOCATOR_ENV}
+    out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, check=True,
+                         capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def test_polars_allocator_options_are_set_before_polars_loads():
+    code = ("import os, sys; import mlm_audit.cli.main as m, mlm_audit.cli as c; "
+            "print(c.POLARS_ALLOCATOR_SET, 'polars' in sys.modules, "
+            f"os.environ[{memory.POLARS_ALLOCATOR_ENV!r}].endswith({memory.POLARS_ALLOCATOR!r}))")
+    assert _fresh(code) == "True True True"  # set, polars loaded after, the options in force
+    mine = {memory.POLARS_ALLOCATOR_ENV: "dirty_decay_ms:100"}
+    assert _fresh(code, **mine).split()[0] == "False"  # the user's options stand
+    late = "import polars, mlm_audit.cli as c; print(c.POLARS_ALLOCATOR_SET)"
+    assert _fresh(late) == "False"  # polars loaded first: setting them would mislead
