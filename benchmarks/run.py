@@ -123,6 +123,9 @@ def main() -> None:
             "--agents", str(args.agents), "--orders-per-agent", str(args.orders_per_agent),
             "--seed", str(args.seed), "--format", args.format, "--out", str(data)],
             args.max_rss_gib)
+    # bytecode as an installed package has it (pip compiles on install), also where the
+    # environment says not to write it (PYTHONDONTWRITEBYTECODE): no step compiles sources
+    subprocess.run([py, "-m", "compileall", "-q", str(ROOT / "mlm_audit")], check=True)
     meta = json.loads((data / "scenario.json").read_text(encoding="utf-8"))
     results["rows"] = {k: meta[k] for k in ("agents", "orders", "payouts")}
     results["bytes"] = sum(p.stat().st_size for p in data.iterdir())
