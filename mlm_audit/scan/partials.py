@@ -33,7 +33,9 @@ def sum_by_key(k: U64, value: I64, n: I64 | None, name: str) -> pl.DataFrame:
     """Sums of ``value`` and of ``n`` (row counts when None) per distinct packed key ``k``,
     sorted by ``k``: one sort, then each run of equal keys summed as the difference of
     running totals at its ends (int64 totals may wrap; the differences are still exact)."""
-    order = np.argsort(k)
+    # polars' argsort of 64-bit keys takes a third less time than numpy's (half on the
+    # concatenated sorted partials a merge sorts); equal keys' order does not matter here
+    order = pl.Series(k, dtype=pl.UInt64).arg_sort().to_numpy()
     ks = k[order]
     last = np.empty(k.size, dtype=bool)  # the last row of a run of equal keys
     np.not_equal(ks[1:], ks[:-1], out=last[:-1])
