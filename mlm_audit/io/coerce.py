@@ -137,7 +137,7 @@ def money_rest(df: pl.DataFrame, col: str, minor: bool, val: pl.Series
     errors), so every row gets the value and error the exact parser would give it; and the
     mask of invalid values."""
     need = val.is_null() & df[col].is_not_null()
-    invalid = pl.repeat(False, df.height, dtype=pl.Boolean, eager=True).alias(col)
+    invalid = _none_invalid(col, df.height)
     if need.any():
         idx = need.arg_true()
         v, bad = _money_text(df.select(pl.col(col).gather(idx)), col, minor)
@@ -201,18 +201,17 @@ def dates(df: pl.DataFrame, col: str) -> tuple[pl.Series, pl.Series]:
     if raw.dtype == pl.Datetime:
         tz = getattr(raw.dtype, "time_zone", None)
         parsed = (raw.dt.replace_time_zone(None) if tz else raw).cast(TS)
-        return parsed.alias(col), pl.Series(col, [False] * df.height)
+        return parsed.alias(col), _none_invalid(col, df.height)
     if raw.dtype == pl.Date:
-        return raw.cast(TS).alias(col), pl.Series(col, [False] * df.height)
+        return raw.cast(TS).alias(col), _none_invalid(col, df.height)
     if raw.dtype == pl.String:
         fast = _iso_seconds(raw)
         if fast is not None:
-            return fast.alias(col), pl.repeat(False, df.height, dtype=pl.Boolean,
-                                              eager=True).alias(col)
+            return fast.alias(col), _none_invalid(col, df.height)
     frame = df.select(as_text(col, raw.dtype).alias("s"))
     present = frame["s"].is_not_null()
     if not present.any():
-        return pl.Series(col, [None] * df.height, dtype=TS), present.alias(col)
+        return pl.repeat(None, df.height, dtype=TS, eager=True).alias(col), present.alias(col)
     sample = frame.filter(present).head(SAMPLE)
     formats = _covering(sample)
     parsed = frame.select(_parse_expr(formats, excel=not formats))["d"]
@@ -222,6 +221,12 @@ def dates(df: pl.DataFrame, col: str) -> tuple[pl.Series, pl.Series]:
             _parse_expr(list(DATE_FORMATS), excel=True))["d"]
         parsed = parsed.scatter(missing.arg_true(), rest)
     return parsed.alias(col), (present & parsed.is_null()).alias(col)
+
+
+def _none_invalid(col: str, n: int) -> pl.Series:
+    """The invalid mask of a column that has no invalid value (built in Rust, not from a
+    Python list: columns hold millions of rows)."""
+    return pl.repeat(False, n, dtype=pl.Boolean, eager=True).alias(col)
 
 
 def _iso_seconds(raw: pl.Series) -> pl.Series | None:

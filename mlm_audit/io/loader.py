@@ -261,7 +261,7 @@ def _kinds(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
         codes = df["kind"].cast(pl.Enum(seen)).to_physical()
         mapped = pl.Series("_kind", canon, dtype=pl.String).gather(codes)
     else:
-        mapped = pl.Series("_kind", [None] * df.height, dtype=pl.String)
+        mapped = pl.repeat(None, df.height, dtype=pl.String, eager=True).alias("_kind")
     df = df.with_columns(mapped)
     unknown = df.filter(pl.col("kind").is_not_null() & pl.col("_kind").is_null())
     if unknown.height:
