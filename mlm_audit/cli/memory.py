@@ -3,7 +3,7 @@ process as it finds it).
 
 An audit's large arrays are short-lived temporaries of tens of megabytes, each written once
 or twice. Memory the process has just freed is cheap to use again; memory it takes fresh
-from the kernel costs a page fault per page and the zeroing of every page. Two settings
+from the kernel costs a page fault per page and the zeroing of every page. Three settings
 keep the audit on the first kind (measured on the 1M-agent benchmark, benchmarks/README.md):
 
 - NumPy's transparent huge page advice off: a 2 MiB page is zeroed whole at its first
@@ -46,7 +46,8 @@ def polars_keep_freed() -> bool:
 
 
 def tune() -> None:
-    """Apply both settings where the platform has them."""
+    """Make the settings that take effect in a running process, where the platform has
+    them (polars' is made when the CLI package is imported: :func:`polars_keep_freed`)."""
     numpy_small_pages()
     glibc_keep_freed()
 

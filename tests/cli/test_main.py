@@ -62,5 +62,3 @@ def test_internal_error_is_exit_3_without_traceback(tmp_path, capsys, monkeypatc
     assert run_cli(["audit", str(data)]) == EXIT_INTERNAL
     err = capsys.readouterr().err
     assert "kaboom" in err and "Traceback" not in err
-
-
