@@ -56,6 +56,58 @@ def test_glibc_keeps_freed_blocks_for_reuse(monkeypatch):
 
     monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=0")
     assert not memory.glibc_keep_freed()  # the user's settings stand
+    monkeypatch.delenv("GLIBC_TUNABLES")
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert not memory.glibc_keep_freed()
+
+
+_THREAD_REUSE = """
+import resource, sys, threading
+import numpy as np
+from mlm_audit.cli import memory
+memory.numpy_small_pages()
+if sys.argv[1] == "tuned":
+    assert memory.glibc_keep_freed()
+else:  # the same but for the arenas
+    import ctypes
+    libc = ctypes.CDLL("libc.so.6")
+    assert libc.mallopt(memory.M_MMAP_MAX, 0) and libc.mallopt(memory.M_TRIM_THRESHOLD,
+                                                               memory.TRIM_BYTES)
+faults = []
+def work():
+    held = np.ones(5 << 20, dtype=np.int64)  # 40 MiB: a second block needs a second heap
+    for _ in range(3):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        a = np.ones(5 << 20, dtype=np.int64)
+        del a
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+t = threading.Thread(target=work)
+t.start()
+t.join()
+print(*faults)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "confstr") or not sys.platform.startswith("linux"),
+                    reason="glibc only")
+def test_glibc_threads_reuse_freed_blocks():
+    """A thread's own arena unmaps a heap as soon as it empties: each 40 MiB block beyond
+    the first faults on all its pages again. With one heap for all threads it is reused."""
+    import subprocess
+
+    if not os.confstr("CS_GNU_LIBC_VERSION"):
+        pytest.skip("not glibc")
+    env = {k: v for k, v in os.environ.items()
+           if not (k in memory.GLIBC_ENV or k.startswith("MALLOC_"))}
+
+    def faults(mode: str) -> list[int]:
+        out = subprocess.run([sys.executable, "-c", _THREAD_REUSE.replace("sys.argv[1]",
+                              repr(mode))], env=env, check=True, capture_output=True, text=True)
+        return [int(x) for x in out.stdout.split()]
+
+    tuned = faults("tuned")
+    assert tuned[0] > 5000 and max(tuned[1:]) < 64  # the heap grows once, then is reused
+    assert min(faults("arenas")[1:]) > 5000  # with an arena per thread every block is fresh
 
 
 def _fresh(code: str, **env: str) -> str:
