@@ -17,6 +17,8 @@ Day-first and month-first forms (``3/1/2024``) are ambiguous and not guessed.
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -47,12 +49,13 @@ MONEY_HELP = "an amount like 1200.50, ¥1,200.50 or -35 with at most 2 decimals"
 MINOR_HELP = "a whole number of fen/cents (money_unit: minor)"
 
 
-def as_text(col: str, dtype: pl.DataType) -> pl.Expr:
+def as_text(col: str, dtype: pl.DataType, strip: bool = True) -> pl.Expr:
     """Any raw column as trimmed text, empty -> null. Integer-valued floats lose ``.0`` so an
-    id read as 10001.0 stays ``10001``."""
+    id read as 10001.0 stays ``10001``. ``strip=False``: the text has no spaces to trim
+    (:func:`surely_trimmed`)."""
     c = pl.col(col)
     if dtype == pl.String:
-        s = c.str.strip_chars()
+        s = c.str.strip_chars() if strip else c
     elif dtype.is_float():
         whole = c.is_finite() & (c == c.round(0)) & (c.abs() < 2**53)
         s = pl.when(whole).then(c.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
@@ -62,6 +65,57 @@ def as_text(col: str, dtype: pl.DataType) -> pl.Expr:
     else:
         s = c.cast(pl.String)
     return s.replace("", None)  # the trimmed text computed once (when/then would repeat it)
+
+
+def surely_trimmed(s: pl.Series) -> bool:
+    """True when no value of the text column ``s`` starts or ends with whitespace, judged
+    from the first and last byte of each value in its Arrow string views, without reading or
+    copying the strings (an id column is a million short strings per batch: trimming them
+    all builds a new column). A byte up to the space, or any non-ASCII byte (U+3000 and
+    U+00A0 are whitespace), answers False: the caller then trims, exactly as before."""
+    if s.dtype != pl.String:
+        return False
+    views = _views(s)
+    if views is None:
+        return False
+    if views.shape[0] == 0:
+        return True
+    lens = views.view(np.uint32)[:, 0]
+    if int(lens.max()) <= 12:  # every value inline: its last byte is in its view
+        last = views.reshape(-1)[np.arange(3, 16 * views.shape[0], 16) + lens]
+    else:  # some values sit in data buffers: take the last character of each, inline
+        ends = _views(s.str.slice(-1))
+        if ends is None:
+            return False
+        last = ends[:, 4]
+    bad = _spacey(views[:, 4]) | _spacey(last)  # byte 4: the first, inline or the prefix's
+    skip = lens == 0  # empty text becomes null: nothing to trim
+    if s.null_count():
+        skip |= s.is_null().to_numpy()
+    return not (bad & ~skip).any()
+
+
+def _views(s: pl.Series) -> npt.NDArray[np.uint8] | None:
+    """The 16-byte views of a text column, one row each: the length (u32), then up to 12
+    bytes of the value inline, or a 4-byte prefix, the buffer index and the offset of the
+    value (the Arrow columnar format); None when polars does not hand out views."""
+    arr = s.rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
+    if isinstance(arr, pa.ChunkedArray):
+        if arr.num_chunks != 1:
+            return None
+        arr = arr.chunk(0)
+    if not pa.types.is_string_view(arr.type):
+        return None
+    n = len(arr)
+    if n == 0:
+        return np.zeros((0, 16), dtype=np.uint8)
+    return np.frombuffer(arr.buffers()[1], dtype=np.uint8).reshape(-1, 16)[
+        arr.offset: arr.offset + n]
+
+
+def _spacey(b: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """Bytes that may belong to whitespace: up to the space, or not ASCII."""
+    return (b - np.uint8(0x21)) > np.uint8(0x5E)  # wraps: the bytes outside 0x21..0x7F
 
 
 def as_text_series(s: pl.Series) -> pl.Series:

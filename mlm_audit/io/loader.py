@@ -187,7 +187,8 @@ def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
                 kinds_seen := _trimmed(df[col])) is not None:
             pass  # no spelling to trim: _kinds maps the distinct spellings as they are
         else:
-            exprs.append(coerce.as_text(col, df.schema[col]).alias(col))
+            exprs.append(coerce.as_text(col, df.schema[col],
+                                        strip=not coerce.surely_trimmed(df[col])).alias(col))
     typed = df.with_columns(*exprs, *flags)  # one select: polars works the columns in parallel
     for col in text_money:
         val, invalid = coerce.money_rest(df, col, minor, typed[col])
