@@ -29,14 +29,14 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
 
-def sum_by_key(k: U64, value: I64, n: I64 | None, name: str) -> pl.DataFrame:
+def sum_by_key(k: U64, value: I64, n: I64 | None, name: str,
+               split: int | None = IDX_SHIFT) -> pl.DataFrame:
     """Sums of ``value`` and of ``n`` (row counts when None) per distinct packed key ``k``,
     sorted by ``k``: one sort, then each run of equal keys summed as the difference of
-    running totals at its ends (int64 totals may wrap; the differences are still exact)."""
-    # polars' argsort of 64-bit keys takes a third less time than numpy's (half on the
-    # concatenated sorted partials a merge sorts); equal keys' order does not matter here
-    order = pl.Series(k, dtype=pl.UInt64).arg_sort().to_numpy()
-    ks = k[order]
+    running totals at its ends (int64 totals may wrap; the differences are still exact).
+    ``split``: the bit where the key's agent field begins (:func:`_sort`); None for keys
+    that come as runs already sorted (merged partials), which polars' argsort orders fastest."""
+    order, ks = _sort(k, split)
     last = np.empty(k.size, dtype=bool)  # the last row of a run of equal keys
     np.not_equal(ks[1:], ks[:-1], out=last[:-1])
     last[-1:] = True
@@ -53,19 +53,52 @@ def sum_by_key(k: U64, value: I64, n: I64 | None, name: str) -> pl.DataFrame:
         return total
 
     counts = np.diff(ends, prepend=-1) if n is None else sums(n)
-    return pl.DataFrame({"k": pl.Series(ks[ends]).set_sorted(), name: sums(value),
+    return pl.DataFrame({"k": pl.Series(k[order[ends]]).set_sorted(), name: sums(value),
                          "n": counts.astype(np.int64, copy=False)})
 
 
+def _sort(k: U64, split: int | None) -> tuple[npt.NDArray[np.int64], U64]:
+    """The order that sorts ``k`` (equal keys in any order), and the sorted keys or words
+    that are equal where they are.
+
+    The key is two fields, above and below bit ``split``. Taken relative to its least value,
+    each usually needs far fewer bits than it has (agents of one range, the months of one
+    batch); when both and the row number fit in one 64-bit word, one sort of those words
+    orders the rows, several times faster than an argsort (numpy sorts plain words with
+    vector instructions). The packing keeps the order of the keys: the upper field first.
+    Otherwise polars' argsort, which takes a third less time than numpy's."""
+    size = k.size
+    rbits = max(size - 1, 1).bit_length()
+    if size > 1 and split is not None:
+        hi = k >> np.uint64(split)
+        lo = k & np.uint64((1 << split) - 1)
+        hmin, lmin = int(hi.min()), int(lo.min())
+        hbits, lbits = (int(hi.max()) - hmin).bit_length(), (int(lo.max()) - lmin).bit_length()
+        if hbits + lbits + rbits <= 64:
+            hi -= np.uint64(hmin)
+            hi <<= np.uint64(lbits + rbits)
+            lo -= np.uint64(lmin)
+            lo <<= np.uint64(rbits)
+            hi |= lo
+            del lo
+            hi |= np.arange(size, dtype=np.uint64)
+            hi.sort()
+            order = (hi & np.uint64((1 << rbits) - 1)).view(np.int64)
+            hi >>= np.uint64(rbits)
+            return order, hi
+    order = pl.Series(k, dtype=pl.UInt64).arg_sort().to_numpy()
+    return order, k[order]
+
+
 def sum_by_pair(idx: npt.NDArray[np.integer], rest: U64, value: I64, n: I64 | None,
-                name: str) -> pl.DataFrame:
+                name: str, runs: bool = False) -> pl.DataFrame:
     """:func:`sum_by_key` for the key (``idx``, ``rest``), sorted by both. The distinct
     values of ``rest`` are few (months x kinds x ...): numbered in order, they pack with the
     agent into one word that sorts the same way."""
     codes = np.sort(pl.Series(rest, dtype=pl.UInt64).unique().to_numpy())
     k = (((np.asarray(idx).astype(np.int64) + 1).astype(np.uint64) << np.uint64(32))
          | np.searchsorted(codes, rest).astype(np.uint64))
-    g = sum_by_key(k, value, n, name)
+    g = sum_by_key(k, value, n, name, split=None if runs else 32)
     k = g["k"].to_numpy()
     return pl.DataFrame({
         "idx": ((k >> np.uint64(32)).astype(np.int64) - 1).astype(np.int32),
@@ -129,8 +162,9 @@ class Groups:
         """Sums per group, sorted by the keys."""
         value, n = df[self.value].to_numpy(), df["n"].to_numpy()
         if self.keys == ["k"]:
-            return sum_by_key(df["k"].to_numpy(), value, n, self.value)
-        return sum_by_pair(df["idx"].to_numpy(), df["rest"].to_numpy(), value, n, self.value)
+            return sum_by_key(df["k"].to_numpy(), value, n, self.value, split=None)
+        return sum_by_pair(df["idx"].to_numpy(), df["rest"].to_numpy(), value, n, self.value,
+                           runs=True)
 
     def _slices(self, parts: list[pl.DataFrame]) -> list[pl.DataFrame]:
         """Partials sorted by their first key, merged one range of it at a time: each range

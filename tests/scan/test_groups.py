@@ -12,8 +12,11 @@ from mlm_audit.scan.partials import sum_by_key, sum_by_pair
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 1000])
-@pytest.mark.parametrize("spread", [3, 1 << 62])
-def test_sums_by_key(n: int, spread: int) -> None:
+@pytest.mark.parametrize("spread", [3, 1 << 40, 1 << 62])
+@pytest.mark.parametrize("split", [0, 17, 33, None])
+def test_sums_by_key(n: int, spread: int, split: int | None) -> None:
+    """Whatever the split, whether the packed words fit (small spreads) or an argsort is
+    needed (wide ones): the same sums."""
     rng = np.random.default_rng(n + spread % 97)
     k = rng.integers(0, spread, n, dtype=np.int64).astype(np.uint64)
     v = rng.integers(-(1 << 62), 1 << 62, n, dtype=np.int64)  # running totals wrap
@@ -22,7 +25,7 @@ def test_sums_by_key(n: int, spread: int) -> None:
         frame = pl.DataFrame({"k": k, "x": v, "n": np.ones(n, np.int64) if counts is None
                               else counts})
         want = frame.group_by("k").agg(pl.col("x").sum(), pl.col("n").sum()).sort("k")
-        assert sum_by_key(k, v, counts, "x").equals(want)
+        assert sum_by_key(k, v, counts, "x", split).equals(want)
 
 
 def test_sums_by_pair_sort_by_agent_then_rest() -> None:
