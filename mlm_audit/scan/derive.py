@@ -138,24 +138,15 @@ def _key(cols: Mapping[str, npt.NDArray[Any]] | pl.DataFrame, layout: Layout
 
 
 def _part(idx: npt.NDArray[np.integer], rest: npt.NDArray[np.uint64], value: pl.Series,
-          name: str, fold: bool, by_sort: bool = False) -> pl.DataFrame:
-    """Partial sums per group. With ``fold`` the agent goes into the top bits of the key
-    (``k``): one integer column groups and sorts faster than two. ``by_sort``: group by one
-    sort of the keys, cheaper than a hash table when most rows are groups of their own."""
-    keys: dict[str, pl.Series | npt.NDArray[np.uint64]]
-    if by_sort:
-        v = value.cast(pl.Int64).fill_null(0).to_numpy()
-        if fold:
-            rest |= pack([(idx, IDX_SHIFT, 1)])
-            return sum_by_key(rest, v, None, name)
-        return sum_by_pair(idx, rest, v, None, name)
+          name: str, fold: bool) -> pl.DataFrame:
+    """Partial sums per group, by one sort of the keys (:func:`sum_by_key`): cheaper than a
+    hash table, most rows being groups of their own. With ``fold`` the agent goes into the
+    top bits of the key (``k``): one integer column groups and sorts faster than two."""
+    v = value.cast(pl.Int64).fill_null(0).to_numpy()
     if fold:
-        keys = {"k": rest | pack([(idx, IDX_SHIFT, 1)])}
-    else:
-        keys = {"idx": pl.Series(idx, dtype=pl.Int32), "rest": rest}
-    return (pl.DataFrame({**keys, name: value.cast(pl.Int64)})
-            .lazy().group_by(list(keys)).agg(pl.col(name).sum(), pl.len().alias("n"))
-            .with_columns(pl.col("n").cast(pl.Int64)).sort(list(keys)).collect())
+        rest |= pack([(idx, IDX_SHIFT, 1)])
+        return sum_by_key(rest, v, None, name)
+    return sum_by_pair(idx, rest, v, None, name)
 
 
 def _kept(o: pl.DataFrame, keep: npt.NDArray[np.bool_], cols: tuple[str, ...]
@@ -167,7 +158,7 @@ def buys_part(o: pl.DataFrame) -> pl.DataFrame:
     b = _kept(o, (o["buyer_idx"].to_numpy() >= 0) & ~o["neg"].to_numpy(),
               ("buyer_idx", "mk", "kcode", "ext", "jd", "net"))
     rest = _key(b, BUY_KEY)
-    return _part(b["buyer_idx"], rest, pl.Series(b["net"]), "net", True, by_sort=True)
+    return _part(b["buyer_idx"], rest, pl.Series(b["net"]), "net", True)
 
 
 def sells_part(o: pl.DataFrame) -> pl.DataFrame:
@@ -254,5 +245,4 @@ def attributed(p: pl.DataFrame, dim: Dim, src: Source | None) -> pl.DataFrame:
 
 def pays_part(p: pl.DataFrame) -> pl.DataFrame:
     rest = _key(p, PAY_KEY)
-    return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount", False,
-                 by_sort=True)
+    return _part(p["recipient_idx"].to_numpy(), rest, p["amount"], "amount", False)
