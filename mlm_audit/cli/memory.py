@@ -28,7 +28,6 @@ Settings the user made through the environment (``NUMPY_MADVISE_HUGEPAGE``,
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -81,8 +80,7 @@ def glibc_keep_freed() -> bool:
     try:
         if not os.confstr("CS_GNU_LIBC_VERSION"):
             return False
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter runs on
     except (AttributeError, OSError, ValueError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
