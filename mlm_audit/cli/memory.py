@@ -21,8 +21,14 @@ keep the audit on the first kind (measured on the 1M-agent benchmark, benchmarks
   (about 1 s less system time, 0.25 million fewer page faults, 0.1–0.25 GiB more peak at 1M
   agents). This one must be set before polars loads: importing the CLI package does it.
 
+One more setting is not about memory but belongs with these: NumPy's BLAS library
+(OpenBLAS) starts a thread per core when NumPy loads, and they spin for a while (80 ms of CPU
+time on two cores). An audit makes no BLAS call, so the command asks for one thread
+(``OPENBLAS_NUM_THREADS``), also before NumPy loads.
+
 Settings the user made through the environment (``NUMPY_MADVISE_HUGEPAGE``,
-``GLIBC_TUNABLES``, ``MALLOC_ARENA_MAX``, ``MALLOC_*_``, ``_RJEM_MALLOC_CONF``) stand.
+``GLIBC_TUNABLES``, ``MALLOC_ARENA_MAX``, ``MALLOC_*_``, ``_RJEM_MALLOC_CONF``,
+``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``) stand.
 """
 
 from __future__ import annotations
@@ -38,6 +44,18 @@ GLIBC_ENV = ("GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "MALLOC_ARENA_TEST")  # and M
 TRIM_BYTES = 2**31 - 1  # engineering default: freed memory above 2 GiB goes back at once
 POLARS_ALLOCATOR = "dirty_decay_ms:5000,muzzy_decay_ms:0"  # engineering default (above)
 POLARS_ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"  # the variable polars' jemalloc reads at load
+
+
+BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "GOTO_NUM_THREADS")
+
+
+def blas_one_thread() -> bool:
+    """Ask NumPy's OpenBLAS for one thread when NumPy loads; False when the user chose, or
+    NumPy is loaded already (its threads started)."""
+    if any(k in os.environ for k in BLAS_ENV) or "numpy" in sys.modules:
+        return False
+    os.environ[BLAS_ENV[0]] = "1"
+    return True
 
 
 def polars_keep_freed() -> bool:

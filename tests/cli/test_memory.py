@@ -114,7 +114,8 @@ def _fresh(code: str, **env: str) -> str:
     """Run ``code`` in a new interpreter (the allocator options are read once per process)."""
     import subprocess
 
-    base = {k: v for k, v in os.environ.items() if k != memory.POLARS_ALLOCATOR_ENV}
+    base = {k: v for k, v in os.environ.items()
+            if k != memory.POLARS_ALLOCATOR_ENV and k not in memory.BLAS_ENV}
     out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, check=True,
                          capture_output=True, text=True)
     return out.stdout.strip()
@@ -129,3 +130,13 @@ def test_polars_allocator_options_are_set_before_polars_loads():
     assert _fresh(code, **mine).split()[0] == "False"  # the user's options stand
     late = "import polars, mlm_audit.cli as c; print(c.POLARS_ALLOCATOR_SET)"
     assert _fresh(late) == "False"  # polars loaded first: setting them would mislead
+
+
+def test_blas_gets_one_thread_before_numpy_loads():
+    code = ("import os; import mlm_audit.cli.main as m, mlm_audit.cli as c; "
+            "print(c.BLAS_ONE_THREAD, os.environ.get('OPENBLAS_NUM_THREADS'))")
+    assert _fresh(code) == "True 1"  # set when the CLI loaded, before it loaded numpy
+    assert _fresh(code, OPENBLAS_NUM_THREADS="2").split()[:2] == ["False", "2"]  # theirs
+    assert _fresh(code, OMP_NUM_THREADS="2").split()[:2] == ["False", "None"]
+    late = "import numpy, mlm_audit.cli as c; print(c.BLAS_ONE_THREAD)"
+    assert _fresh(late) == "False"  # numpy loaded first: its threads already run
