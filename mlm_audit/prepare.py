@@ -36,6 +36,7 @@ class Source:
     batches: Batches
     path: str | None = None
     report: Callable[[], tuple[list[InputInfo], list[DataIssue]]] = lambda: ([], [])
+    close: Callable[[], None] = lambda: None
 
     @property
     def present(self) -> bool:
@@ -48,7 +49,9 @@ def local_source(table: str, path: Path | None, m: MappingFile) -> Source:
     from mlm_audit.io.stream import open_stream
 
     stream = open_stream(table, path, m, BATCH_ROWS)
-    return Source(stream.batches, stream.path, lambda: ([stream.info], list(stream.issues)))
+    stream.start()  # the first batches are read while the agents load
+    return Source(stream.batches, stream.path, lambda: ([stream.info], list(stream.issues)),
+                  stream.close)
 
 
 def build(agents: pl.DataFrame, agent_info: InputInfo | None, agent_issues: list[DataIssue],
@@ -75,17 +78,25 @@ def prepare_local(files: dict[str, Path], mapping: Path | None, maps: tuple[str,
                   plan: ScanPlan, step: Step | None = None
                   ) -> tuple[Network, list[DataIssue], list[InputInfo]]:
     m = with_maps(load_mapping(mapping), maps)
-    # orders and payouts are opened first: their byte scans (hash, encoding) run while the
-    # agents load; an error in the agents file is still the one reported first
+    # orders and payouts are opened first: their byte scans (hash, encoding) and their first
+    # batches run while the agents load; an error in the agents file is still the one
+    # reported first
+    opened: list[Source] = []
+    failed: InputError | None = None
     try:
-        orders = local_source("orders", files.get("orders"), m)
-        payouts = local_source("payouts", files.get("payouts"), m)
-        failed: InputError | None = None
+        for table in ("orders", "payouts"):
+            opened.append(local_source(table, files.get(table), m))
     except InputError as e:
         failed = e
-    agents, info, agent_issues = load_table("agents", files["agents"], m)
-    if failed is not None:
-        raise failed
+    try:
+        agents, info, agent_issues = load_table("agents", files["agents"], m)
+        if failed is not None:
+            raise failed
+    except BaseException:
+        for src in opened:
+            src.close()
+        raise
+    orders, payouts = opened
     sources = {"agents": info.path, "orders": orders.path, "payouts": payouts.path}
 
     size = max((files[t].stat().st_size for t in ("orders", "payouts") if t in files),
@@ -95,4 +106,8 @@ def prepare_local(files: dict[str, Path], mapping: Path | None, maps: tuple[str,
     def scan_with(net: Network, p: ScanPlan) -> Facts:
         return scan(orders.batches, payouts.batches, net.dim, p, step, bits)
 
-    return build(agents, info, agent_issues, orders, payouts, plan, scan_with, sources)
+    try:
+        return build(agents, info, agent_issues, orders, payouts, plan, scan_with, sources)
+    finally:  # a pass begun early and not read (the audit stopped before the scan) stops
+        for src in opened:
+            src.close()

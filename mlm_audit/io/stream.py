@@ -25,7 +25,7 @@ import polars as pl
 from mlm_audit.io import stream_read as sr
 from mlm_audit.io.loader import Sink, coerce_frame, file_issues, load_table
 from mlm_audit.io.mapping import MappingFile, resolve
-from mlm_audit.io.prefetch import prefetch
+from mlm_audit.io.prefetch import ReadAhead, prefetch
 from mlm_audit.io.readers import SNIFF_BYTES, _drop_blank_rows, _reader_errors, check_file
 from mlm_audit.io.stream_merge import Merge, Quiet
 from mlm_audit.io.text import detect_encoding
@@ -51,6 +51,7 @@ class TableStream:
         self._src = path  # the UTF-8 text (or the file) the scans read
         self._scan: Future[sr.ByteScan] | None = None
         self._verified = False
+        self._early: ReadAhead[pl.DataFrame] | None = None  # a first pass begun by start()
         with _located(path, self._fmt):
             self._open()
 
@@ -127,6 +128,19 @@ class TableStream:
             raise RuntimeError(f"{self.path}: data issues are known after a full pass")
         return self._issues
 
+    def start(self) -> None:
+        """Begin the first full pass now, in the background: its first batches are read
+        while the caller does other work (the agents load), and :meth:`batches` hands them
+        out. Errors are raised there, as if the pass had begun then."""
+        if self._whole is None and self._early is None and self._info is None:
+            self._early = ReadAhead(self._verified_pass(None))
+
+    def close(self) -> None:
+        """Stop a pass begun by :meth:`start` that will not be read."""
+        if self._early is not None:
+            self._early.close()
+            self._early = None
+
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[pl.DataFrame]:
         """Canonical frames in file order. ``columns``: only these canonical columns (and
         ``_row``), the same rows."""
@@ -137,9 +151,18 @@ class TableStream:
         if self._whole is not None:
             yield self._whole if columns is None else self._whole.select(*columns, ROW)
             return
+        if columns is None and self._early is not None:
+            early, self._early = self._early, None
+            yield from early
+            return
         with _located(self._file, self._fmt):
             self._verify()
         yield from prefetch(self._pass(None if columns is None else list(columns)))
+
+    def _verified_pass(self, columns: list[str] | None) -> Iterator[pl.DataFrame]:
+        with _located(self._file, self._fmt):
+            self._verify()
+        yield from self._pass(columns)
 
     def _pass(self, columns: list[str] | None) -> Iterator[pl.DataFrame]:
         record = columns is None and self._info is None

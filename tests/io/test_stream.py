@@ -45,9 +45,12 @@ def messy_rows(n: int = 640) -> list[tuple[str, ...]]:
 
 
 def assert_same(table: str, path: Path, rows: int = 3, m: MappingFile | None = None,
-                one_batch: bool = False) -> TableStream:
+                one_batch: bool = False, early: bool = False) -> TableStream:
+    """``early``: the first pass begun by ``start()`` before it is read."""
     df, info, issues = load_table(table, path, m)
     s = open_stream(table, path, m, batch_rows=rows)
+    if early:
+        s.start()
     got = list(s.batches())
     if not one_batch:
         assert max(b.height for b in got) <= rows
@@ -74,12 +77,12 @@ def test_sample_xlsx_is_one_batch(table: str):
     (EN, ",", "utf-8", ".csv"), (EN, "\t", "utf-8", ".tsv"), (ZH, ",", "gbk", ".csv"),
     (ZH, ",", "utf-8-sig", ".csv"), (ZH, "\t", "utf-16", ".tsv"), (EN, ";", "utf-8", ".txt"),
 ])
-@pytest.mark.parametrize("rows", [3, 7, 1000])
+@pytest.mark.parametrize("rows,early", [(3, False), (7, True), (1000, False), (1000, True)])
 def test_messy_delimited(tmp_path: Path, header: tuple[str, ...], sep: str, encoding: str,
-                         suffix: str, rows: int):
+                         suffix: str, rows: int, early: bool):
     path = tmp_path / f"orders{suffix}"
     path.write_bytes(csv_text(header, messy_rows(), sep).encode(encoding))
-    s = assert_same("orders", path, rows)
+    s = assert_same("orders", path, rows, early=early)
     codes = {i.code for i in s.issues}
     assert codes == {"missing_value", "bad_value", "bad_date", "unknown_kind",
                      "unmapped_column", "blank_rows"}
@@ -220,22 +223,42 @@ def test_malformed_row_late_in_the_file_is_located(tmp_path: Path):
     assert str(streamed.value) == str(whole.value)
 
 
-def test_gbk_after_a_long_utf8_looking_prefix(tmp_path: Path):
+@pytest.mark.parametrize("early", [False, True])
+def test_gbk_after_a_long_utf8_looking_prefix(tmp_path: Path, early: bool):
     # the first megabyte is plain ASCII; GBK bytes come later: the whole file decides
     rows = [(f"O{i}", "A1", "1.00") for i in range(80_000)] + [("代理", "A1", "2")]
     path = tmp_path / "orders.csv"
     path.write_bytes(csv_text(("order_id", "buyer_id", "amount"), rows).encode("gbk"))
-    s = assert_same("orders", path, 30_000)
+    s = assert_same("orders", path, 30_000, early=early)
     assert s.info.encoding == "gb18030"
 
 
-def test_undecodable_text_is_an_input_error(tmp_path: Path):
+@pytest.mark.parametrize("early", [False, True])
+def test_undecodable_text_is_an_input_error(tmp_path: Path, early: bool):
+    """Begun early, the pass still raises where it is read, with the same words."""
     path = tmp_path / "orders.csv"
     body = b"order_id,buyer_id,amount\n" + b"O1,A1,1\n" * 200_000 + b"O2,\xff\xff\xff,1\n"
     path.write_bytes(body)
     with pytest.raises(InputError) as whole:
         load_table("orders", path)
+    s = open_stream("orders", path)
+    if early:
+        s.start()  # the error is the reader's, not start()'s
     with pytest.raises(InputError) as streamed:
-        list(open_stream("orders", path).batches())
+        list(s.batches())
     assert str(streamed.value) == str(whole.value)
+
+
+def test_a_pass_begun_early_and_not_read_stops_when_closed(tmp_path: Path):
+    import threading
+
+    path = tmp_path / "orders.csv"
+    path.write_text(csv_text(("order_id", "buyer_id", "amount"),
+                             [(f"O{i}", "A1", "1.00") for i in range(5000)]), encoding="utf-8")
+    s = open_stream("orders", path, batch_rows=100)
+    s.start()
+    s.close()
+    assert not any(t.name == "mlm-audit-read-ahead" and t.is_alive()
+                   for t in threading.enumerate())
+    assert sum(b.height for b in s.batches()) == 5000  # read again in full when asked
 
