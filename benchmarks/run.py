@@ -119,7 +119,7 @@ def main() -> None:
                                   "format": args.format, "data": str(data)}
     if not (args.reuse and (data / "scenario.json").exists()):
         results["generate"] = measure("generate", [
-            py, "-c", "from mlm_audit.cli.main import run; run()", "generate", args.scenario,
+            py, "-c", "from mlm_audit.cli.entry import run; run()", "generate", args.scenario,
             "--agents", str(args.agents), "--orders-per-agent", str(args.orders_per_agent),
             "--seed", str(args.seed), "--format", args.format, "--out", str(data)],
             args.max_rss_gib)
@@ -131,7 +131,7 @@ def main() -> None:
     results["bytes"] = sum(p.stat().st_size for p in data.iterdir())
     parse = [py, str(ROOT / "benchmarks" / "bench_parse.py"), str(data)]
     parse += ["--stream"] if args.stream_parse else []
-    audit = [py, "-c", "from mlm_audit.cli.main import run; run()", "audit", str(data),
+    audit = [py, "-c", "from mlm_audit.cli.entry import run; run()", "audit", str(data),
              "--format", "json", "--output", os.devnull]
     results["parse_mode"] = "stream" if args.stream_parse else "read_csv"
     runs: dict[str, list[dict[str, float]]] = {"parse": [], "audit": []}

@@ -1,5 +1,5 @@
 """``python -m mlm_audit``: the same as the ``mlm-audit`` command."""
 
-from mlm_audit.cli.main import run
+from mlm_audit.cli.entry import run
 
 run()

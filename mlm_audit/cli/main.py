@@ -14,7 +14,6 @@ import typer
 from mlm_audit import __version__
 from mlm_audit.cli import audit as audit_cmd
 from mlm_audit.cli import generate as generate_cmd
-from mlm_audit.cli import memory
 from mlm_audit.cli import plan as plan_cmd
 from mlm_audit.cli import rules as rules_cmd
 from mlm_audit.cli import store as store_cmd
@@ -111,6 +110,8 @@ def run_cli(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    memory.tune()
-    sys.exit(run_cli())
+    """The console-script entry point (:func:`mlm_audit.cli.entry.run`, which loads this
+    module only after it has begun reading the inputs)."""
+    from mlm_audit.cli.entry import run as entry_run
+
+    entry_run()

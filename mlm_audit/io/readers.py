@@ -12,7 +12,6 @@ no value at all are skipped and counted (``blank_rows``), never silently.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from mlm_audit.io import text
+from mlm_audit.io import bytescan, text
 from mlm_audit.model import InputError
 from mlm_audit.schema import ROW
 
@@ -43,11 +42,8 @@ class RawTable:
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """The file's SHA-256 (from a read the command began early, if any: bytescan)."""
+    return bytescan.scan(path, False).sha256
 
 
 def read_raw(path: Path, table: str | None = None) -> RawTable:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from mlm_audit.io import bytescan
 from mlm_audit.io import stream_read as sr
 from mlm_audit.io.loader import Sink, coerce_frame, file_issues, load_table
 from mlm_audit.io.mapping import MappingFile, resolve
@@ -49,7 +50,7 @@ class TableStream:
         self._excluded: np.ndarray | None = None  # _row of blank and rejected rows
         self._whole: pl.DataFrame | None = None
         self._src = path  # the UTF-8 text (or the file) the scans read
-        self._scan: Future[sr.ByteScan] | None = None
+        self._scan: Future[bytescan.ByteScan] | None = None
         self._verified = False
         self._early: ReadAhead[pl.DataFrame] | None = None  # a first pass begun by start()
         with _located(path, self._fmt):
@@ -67,7 +68,7 @@ class TableStream:
                 head = f.read(SNIFF_BYTES)
             self._enc = detect_encoding(head, final=path.stat().st_size <= SNIFF_BYTES)
         pool = ThreadPoolExecutor(max_workers=1)
-        self._scan = pool.submit(sr.scan_bytes, path, self._enc in sr.UTF8 and fmt != "parquet")
+        self._scan = pool.submit(bytescan.scan, path, self._enc in sr.UTF8 and fmt != "parquet")
         pool.shutdown(wait=False)
         if fmt == "parquet":
             headers = sr.parquet_columns(path)

@@ -10,7 +10,6 @@ numbered as the whole-file reader numbers it; blank rows are left for the caller
 from __future__ import annotations
 
 import codecs
-import hashlib
 import io
 import json
 import os
@@ -24,72 +23,12 @@ import numpy as np
 import polars as pl
 
 from mlm_audit.io import text
+from mlm_audit.io.bytescan import BLOCK
 from mlm_audit.io.readers import _nonblank_lines, _plain
 from mlm_audit.model import InputError
 from mlm_audit.schema import ROW
 
-BLOCK = 1 << 24
 UTF8 = ("utf-8", "utf-8-sig")
-
-
-@dataclass
-class ByteScan:
-    """One read of the whole file: its digest and where it first stops being UTF-8."""
-
-    sha256: str
-    bad_at: int | None = None  # offset of the first byte that is not UTF-8
-    nul_at: int | None = None  # offset of the first NUL byte
-    path: Path | None = None
-
-    @property
-    def bad_line(self) -> int:
-        return self._line(self.bad_at)
-
-    @property
-    def nul_line(self) -> int | None:
-        return None if self.nul_at is None else self._line(self.nul_at)
-
-    def _line(self, offset: int | None) -> int:
-        """Line of a byte offset, counted on the error path only (a second read up to it)."""
-        if offset is None or self.path is None:
-            return 0
-        lines = 0
-        with self.path.open("rb") as f:
-            while offset > 0:
-                chunk = f.read(min(BLOCK, offset))
-                if not chunk:
-                    break
-                lines += chunk.count(b"\n")
-                offset -= len(chunk)
-        return lines + 1
-
-
-def scan_bytes(path: Path, check_utf8: bool) -> ByteScan:
-    h = hashlib.sha256()
-    dec = codecs.getincrementaldecoder("utf-8")()
-    out = ByteScan("", path=path)
-    offset = 0
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(BLOCK), b""):
-            h.update(chunk)
-            if check_utf8 and out.nul_at is None and (nul := chunk.find(b"\x00")) >= 0:
-                out.nul_at = offset + nul
-            # ASCII is UTF-8: decode (slow, holding the interpreter) only the rest, or an
-            # ASCII chunk that must finish a character the previous chunk began
-            if check_utf8 and out.bad_at is None and not (
-                    chunk.isascii() and not dec.getstate()[0]):
-                try:
-                    dec.decode(chunk)
-                except UnicodeDecodeError as e:
-                    out.bad_at = offset + max(e.start - (len(e.object) - len(chunk)), 0)
-            offset += len(chunk)
-    if check_utf8 and out.bad_at is None:
-        try:
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            out.bad_at = offset
-    out.sha256 = h.hexdigest()
-    return out
 
 
 def transcode(path: Path, enc: str, what: str) -> Path:

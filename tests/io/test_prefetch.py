@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlm_audit.io import stream_read
+from mlm_audit.io import bytescan
 from mlm_audit.io.prefetch import prefetch
 
 
@@ -59,26 +59,26 @@ def test_utf8_check_sees_a_character_split_before_an_ascii_chunk(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut: int) -> None:
     """A chunk of pure ASCII skips decoding, unless it must complete the character the
     previous chunk began: a truncated character followed by ASCII is still caught."""
-    monkeypatch.setattr(stream_read, "BLOCK", 8)
+    monkeypatch.setattr(bytescan, "BLOCK", 8)
     ok = tmp_path / "ok.csv"
     ok.write_bytes(b"a,b\n1,\xe4\xb8\xad\n" + b"x" * 40 + b"\n")
-    assert stream_read.scan_bytes(ok, True).bad_at is None
+    assert bytescan.scan_bytes(ok, True).bad_at is None
     bad = tmp_path / "bad.csv"
     head = b"a,b\n123"[: 8 - cut] + "中".encode()[:cut]  # the first block ends mid-character
     bad.write_bytes(head + b"x" * 40 + b"\n")
-    assert stream_read.scan_bytes(bad, True).bad_at == 8
+    assert bytescan.scan_bytes(bad, True).bad_at == 8
 
 
 
 def test_byte_scan_names_the_line_of_the_first_bad_byte_and_nul(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stream_read, "BLOCK", 8)
+    monkeypatch.setattr(bytescan, "BLOCK", 8)
     f = tmp_path / "x.csv"
     f.write_bytes(b"a,b\n1,2\n3,4\n5,\xff\n6,\x007\n8,\xfe\n")
-    scan = stream_read.scan_bytes(f, True)
+    scan = bytescan.scan_bytes(f, True)
     assert (scan.bad_at, scan.bad_line) == (14, 4)
     assert (scan.nul_at, scan.nul_line) == (18, 5)
     clean = tmp_path / "ok.csv"
     clean.write_bytes(b"a,b\n1,2\n" * 5)
-    scan = stream_read.scan_bytes(clean, True)
+    scan = bytescan.scan_bytes(clean, True)
     assert scan.bad_at is None and scan.nul_line is None
