@@ -153,7 +153,7 @@ class Network:
 
     @cached_property
     def _by_root(self) -> tuple[IntArray, IntArray]:
-        order = np.argsort(self.root, kind="stable").astype(np.int32)
+        order = tree.stable_order(self.root)
         bounds = np.searchsorted(self.root[order], np.arange(-1, self.n + 1)).astype(np.int32)
         return order, bounds
 

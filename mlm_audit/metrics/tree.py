@@ -39,9 +39,26 @@ def levels(parent: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     return level, rooted
 
 
+def stable_order(keys: IntArray) -> npt.NDArray[np.int32]:
+    """``np.argsort(keys, kind="stable")``, by one sort of 64-bit words packing each key
+    (from the least) above its position: numpy sorts plain words with vector instructions,
+    ten times faster than a stable argsort of a million keys. Keys spanning 2^31 or more
+    (never agent indices or levels) take the argsort."""
+    n = keys.size
+    lo = int(keys.min()) if n else 0
+    if n == 0 or int(keys.max()) - lo >= 1 << 31 or n >= 1 << 31:
+        return np.argsort(keys, kind="stable").astype(np.int32)
+    words = keys.astype(np.int64) - lo
+    words <<= 32
+    words |= np.arange(n, dtype=np.int64)
+    words.sort()
+    words &= 0xFFFF_FFFF
+    return words.astype(np.int32)
+
+
 def level_order(level: IntArray) -> tuple[IntArray, IntArray]:
     """Agents sorted by level, and the start offset of each level (index = level)."""
-    order = np.argsort(level, kind="stable").astype(np.int32)
+    order = stable_order(level)
     max_level = int(level.max()) if level.size else 0
     bounds = np.searchsorted(level[order], np.arange(max_level + 2)).astype(np.int32)
     return order, bounds
@@ -121,7 +138,7 @@ def preorder(parent: IntArray, level: IntArray, size: npt.NDArray[np.integer],
     kids = np.flatnonzero(rooted & (parent >= 0))
     if kids.size == 0:
         return pre
-    kids = kids[np.argsort(parent[kids], kind="stable")]
+    kids = kids[stable_order(parent[kids])]
     sz = size[kids]
     cs = np.cumsum(sz)
     first = np.ones(kids.size, dtype=bool)
