@@ -7,8 +7,12 @@ takes about as long as loading polars, numpy and the rest, and the two run side 
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from mlm_audit.cli import memory
 from mlm_audit.io import bytescan
@@ -49,4 +53,17 @@ def run() -> None:
     memory.tune()
     from mlm_audit.cli.main import run_cli
 
-    sys.exit(run_cli())
+    fast_exit(run_cli())
+
+
+def fast_exit(code: int) -> NoReturn:
+    """Exit without tearing the interpreter down: the exit hooks run (temporary files are
+    removed, the output is flushed), then the process ends. Freeing every object of a
+    large audit one by one only to end the process took 0.2 s after a 1M-agent audit."""
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe
+                stream.flush()
+        os._exit(code)
