@@ -42,6 +42,7 @@ from pydantic import Field
 from mlm_audit.checks.base import CheckParams
 from mlm_audit.metrics.attribution import early_purchases
 from mlm_audit.metrics.periods import money, money_text
+from mlm_audit.metrics.ranking import first_k
 from mlm_audit.model import NETWORK, Finding
 from mlm_audit.network import Network
 
@@ -111,7 +112,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
             "top_organizations": _organizations(net, paying, entry),
             "top_payers": [
                 {"agent_id": net.id_of(i), **money("entry", int(entry[i]))}
-                for i in np.lexsort((np.arange(net.n), -entry))[:TOP] if paying[i]
+                for i in first_k(-entry, TOP) if paying[i]
             ],
         },
     )

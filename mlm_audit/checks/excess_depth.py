@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
+from mlm_audit.metrics.tree import stable_order
 from mlm_audit.model import Finding, Subject
 from mlm_audit.network import Network
 
@@ -47,7 +48,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     beyond = net.rooted & (net.level > params.max_levels)
     beyond_per_root = np.bincount(root_of[beyond], minlength=net.n)
     # deepest agent per root: the first agent at the maximal level of each organization
-    order = np.lexsort((np.arange(net.n), -net.level.astype(np.int64)))
+    order = stable_order(-net.level)
     order = order[net.rooted[order]]
     first_of_root = {}
     for r, i in zip(*np.unique(root_of[order], return_index=True), strict=True):

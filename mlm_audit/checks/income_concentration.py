@@ -30,6 +30,7 @@ from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
 from mlm_audit.metrics.periods import money
+from mlm_audit.metrics.ranking import first_k
 from mlm_audit.model import NETWORK, Finding
 from mlm_audit.network import Network
 
@@ -68,8 +69,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     if idx.size == 0 or total <= 0:
         return
     k = max(1, math.ceil(params.top_fraction * idx.size))
-    order = np.lexsort((idx, -paid))  # largest first, ties by input order
-    top = order[:k]
+    top = first_k(-paid, k)  # largest first, ties by input order
     top_sum = int(paid[top].sum())
     share = top_sum / total
     median = int(np.median(paid))

@@ -34,6 +34,7 @@ from pydantic import Field
 
 from mlm_audit.checks.base import CheckParams
 from mlm_audit.metrics.periods import money
+from mlm_audit.metrics.ranking import first_k
 from mlm_audit.model import NETWORK, Finding
 from mlm_audit.network import Network
 
@@ -90,7 +91,7 @@ def run(net: Network, params: Params) -> Iterator[Finding]:
     if fig["participants"] < params.min_participants or fig["share"] <= params.max_share:
         return
     idx = np.flatnonzero(pop & loser)
-    worst = idx[np.lexsort((idx, net_v[idx]))][:WORST_SHOWN]
+    worst = idx[first_k(net_v[idx], WORST_SHOWN)]
     total_loss = int(net_v[idx].sum())
     median = int(np.median(net_v[pop])) if pop.any() else 0
     yield Finding(
