@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -143,8 +144,11 @@ def open_store(path: Path, create: bool = True) -> sqlite_utils.Database:
     try:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S),
-                                   execute_plugins=False)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        # closed when dropped, or at exit even when the process ends without freeing it
+        # (the command's fast exit): the write-ahead log is folded in and removed
+        weakref.finalize(db, conn.close)
         _set_up(db, path)
     except sqlite3.DatabaseError as e:
         raise InputError(f"{path}: cannot open the audit store: {e}") from None

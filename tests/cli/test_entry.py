@@ -32,3 +32,16 @@ def test_fast_exit_keeps_output_code_and_cleanup(tmp_path: Path) -> None:
     printed = subprocess.run([sys.executable, "-m", "mlm_audit", "audit", str(data), "-f",
                               "json", "--no-store"], env=env, capture_output=True, text=True)
     assert json.loads(printed.stdout)["summary"] == report["summary"]  # stdout flushed whole
+
+
+def test_fast_exit_closes_the_store(tmp_path: Path) -> None:
+    """The run is recorded and the store closed: its write-ahead log folded in, removed."""
+    env = {**os.environ, "MLM_AUDIT_STORE": str(tmp_path / "audit.db")}
+    done = subprocess.run([sys.executable, "-m", "mlm_audit", "audit",
+                           str(SAMPLES / "canonical"), "-f", "json", "-o", os.devnull],
+                          env=env, capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.db"]
+    listed = subprocess.run([sys.executable, "-m", "mlm_audit", "history", "--format", "json"],
+                            env=env, capture_output=True, text=True, check=True)
+    assert len(json.loads(listed.stdout)["runs"]) == 1
