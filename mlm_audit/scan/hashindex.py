@@ -43,11 +43,10 @@ class HashIndex:
         self.seen: npt.NDArray[np.uint8] | None = None
         if sparse:
             self.seen_bits = max(6, int(16 * n).bit_length())
-            bit = keys >> np.uint64(64 - self.seen_bits)
-            self.seen = np.zeros(1 << (self.seen_bits - 3), dtype=np.uint8)
-            np.bitwise_or.at(self.seen, (bit >> np.uint64(3)).astype(np.int64),
-                             np.left_shift(1, bit & np.uint64(7)).astype(np.uint8))
-            del bit
+            flags = np.zeros(1 << self.seen_bits, dtype=bool)  # one byte a bit, then packed
+            flags[(keys >> np.uint64(64 - self.seen_bits)).astype(np.int64)] = True
+            self.seen = np.packbits(flags, bitorder="little")  # bit b: byte b >> 3, bit b & 7
+            del flags
         self.bits = max(4, int(2 * n).bit_length())
         if 16 << (self.bits + 1) <= ROOMY_BYTES:  # 16 bytes a slot
             self.bits += 1
