@@ -81,8 +81,6 @@ def scan_bytes(path: Path, check_utf8: bool) -> ByteScan:
     return out
 
 
-
-
 _EARLY: dict[Key, Future[ByteScan]] = {}
 _LOCK = threading.Lock()
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from mlm_audit.packsort import packed_sort
+
 IntArray = npt.NDArray[np.int32]
 NO_PARENT = -1
 
@@ -40,20 +42,17 @@ def levels(parent: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
 
 
 def stable_order(keys: IntArray) -> npt.NDArray[np.int32]:
-    """``np.argsort(keys, kind="stable")``, by one sort of 64-bit words packing each key
-    (from the least) above its position: numpy sorts plain words with vector instructions,
-    ten times faster than a stable argsort of a million keys. Keys spanning 2^31 or more
-    (never agent indices or levels) take the argsort."""
+    """``np.argsort(keys, kind="stable")``, by one sort of each key (from the least) packed
+    with its position (:func:`mlm_audit.packsort.packed_sort`): ten times faster than a
+    stable argsort of a million keys. Keys spanning 2^31 or more (never agent indices or
+    levels) take the argsort."""
     n = keys.size
     lo = int(keys.min()) if n else 0
-    if n == 0 or int(keys.max()) - lo >= 1 << 31 or n >= 1 << 31:
-        return np.argsort(keys, kind="stable").astype(np.int32)
-    words = keys.astype(np.int64) - lo
-    words <<= 32
-    words |= np.arange(n, dtype=np.int64)
-    words.sort()
-    words &= 0xFFFF_FFFF
-    return words.astype(np.int32)
+    if n and n < 1 << 31 and int(keys.max()) - lo < 1 << 31:
+        packed = packed_sort((keys.astype(np.int64) - lo).view(np.uint64), 31, copy=False)
+        if packed is not None:
+            return packed[0].astype(np.int32)
+    return np.argsort(keys, kind="stable").astype(np.int32)
 
 
 def level_order(level: IntArray) -> tuple[IntArray, IntArray]:

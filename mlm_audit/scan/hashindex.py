@@ -25,11 +25,12 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from mlm_audit.packsort import packed_sort
+
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint64(np.iinfo(np.uint64).max)  # value of an empty slot
-_LOW = np.uint64(0xFFFF_FFFF)
 ROOMY_BYTES = 64 << 20  # engineering default: tables up to this size get the lower load
 
 
@@ -51,13 +52,10 @@ class HashIndex:
         if 16 << (self.bits + 1) <= ROOMY_BYTES:  # 16 bytes a slot
             self.bits += 1
         home = self._home(keys)
-        if n < 1 << 32 and self.bits <= 32:  # sort (home, position) packed in one word
-            packed = (home.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
-            del home
-            packed.sort()
-            pos = (packed & _LOW).astype(np.int64)
-            packed >>= np.uint64(32)
-            slot = packed.view(np.int64)
+        packed = packed_sort(home.view(np.uint64), self.bits, copy=False)  # (home, position)
+        if packed is not None:
+            pos, sorted_home = packed
+            slot = sorted_home.view(np.int64)
         else:
             pos = np.argsort(home, kind="stable")
             slot = home[pos]

@@ -1,0 +1,28 @@
+"""Keys packed with their row numbers sort as a stable argsort does, and say when they do
+not fit one word."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlm_audit.packsort import packed_sort
+
+
+@pytest.mark.parametrize("n,bits", [(1, 1), (2, 3), (1000, 10), (5000, 40), (3000, 52)])
+def test_packed_sort_is_a_stable_argsort(n: int, bits: int) -> None:
+    keys = np.random.default_rng(n).integers(0, 1 << bits, n, dtype=np.int64).astype(np.uint64)
+    keys[: n // 3] = keys[n // 2]  # ties, which keep their rows in order
+    given = keys.copy()
+    got = packed_sort(keys, bits)
+    assert got is not None
+    order, ks = got
+    assert order.tolist() == np.argsort(keys, kind="stable").tolist()
+    assert ks.tolist() == np.sort(keys).tolist()
+    assert keys.tolist() == given.tolist()  # the caller's array is left alone
+
+
+def test_keys_that_do_not_fit_with_the_rows_are_refused() -> None:
+    keys = np.arange(1024, dtype=np.uint64)  # 10 bits of rows
+    assert packed_sort(keys, 54) is not None
+    assert packed_sort(keys, 55) is None
