@@ -50,7 +50,7 @@ def run() -> None:
     """Console-script entry point: memory settings, the early reads, then the command."""
     memory.glibc_keep_freed()  # first: the reads' buffers come from the heap it keeps
     bytescan.begin(early_inputs(sys.argv[1:]))
-    memory.tune()
+    memory.numpy_small_pages()  # loads numpy, beside the reads
     from mlm_audit.cli.main import run_cli
 
     fast_exit(run_cli())

@@ -44,8 +44,6 @@ GLIBC_ENV = ("GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "MALLOC_ARENA_TEST")  # and M
 TRIM_BYTES = 2**31 - 1  # engineering default: freed memory above 2 GiB goes back at once
 POLARS_ALLOCATOR = "dirty_decay_ms:5000,muzzy_decay_ms:0"  # engineering default (above)
 POLARS_ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"  # the variable polars' jemalloc reads at load
-
-
 BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "GOTO_NUM_THREADS")
 
 
@@ -66,13 +64,6 @@ def polars_keep_freed() -> bool:
         return False
     os.environ[POLARS_ALLOCATOR_ENV] = POLARS_ALLOCATOR
     return True
-
-
-def tune() -> None:
-    """Make the settings that take effect in a running process, where the platform has
-    them (polars' is made when the CLI package is imported: :func:`polars_keep_freed`)."""
-    numpy_small_pages()
-    glibc_keep_freed()
 
 
 def numpy_small_pages() -> bool:
