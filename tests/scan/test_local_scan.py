@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 from mlm_audit import preflight
 from mlm_audit.generate import Spec, generate
 from mlm_audit.io import load_dataset
+from mlm_audit.scan import local
 from mlm_audit.scan.facts import Facts, ScanPlan
 from mlm_audit.scan.local import scan_frames
 from mlm_audit.schema import Dataset
@@ -139,3 +141,17 @@ def test_a_large_join_is_partitioned_in_memory(pyramid: Dataset,
     monkeypatch.setattr(local, "JOIN_ROWS", 10)
     same(whole, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=2))
     assert len(spread) == 2  # payout and order records, partitioned for the join
+
+
+def test_sources_find_the_first_kept_order_of_each_id() -> None:
+    """Payout source ids (repeated, some absent) against order records in two batches: each
+    payout gets the first kept (not negative) order of its id, -1 when there is none."""
+    soh = np.array([7, 3, 7, 9, 3, 11], dtype=np.uint64)
+    orders = [pl.DataFrame({"h": np.array([3, 7, 5], dtype=np.uint64),
+                            "neg": [True, False, False], "tag": ["a", "b", "c"]}),
+              pl.DataFrame({"h": np.array([3, 9, 7], dtype=np.uint64),
+                            "neg": [False, False, False], "tag": ["d", "e", "f"]})]
+    found, pos = local._sources(soh, iter(orders))
+    tags = [found["tag"][int(p)] if p >= 0 else None for p in pos]
+    assert tags == ["b", "d", "b", "e", "d", None]
+    assert np.array_equal(local._distinct(soh), np.unique(soh))
