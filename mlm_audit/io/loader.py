@@ -15,6 +15,7 @@ import polars as pl
 
 from mlm_audit.io import coerce
 from mlm_audit.io.aliases import KIND_ALIASES, norm_kind
+from mlm_audit.io.few import money_few
 from mlm_audit.io.mapping import MappingFile, TableMapping, load_mapping, resolve, with_maps
 from mlm_audit.io.readers import FORMATS, read_raw
 from mlm_audit.itemize import itemize
@@ -174,8 +175,12 @@ def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
             continue
         dtype = schema[col]
         if dtype == pl.Int64() and df.schema[col] == pl.String:
-            exprs.append(coerce.money_clean(col, minor))  # finished below
-            text_money.append(col)
+            got = money_few(df[col], minor)  # a column of few spellings: each parsed once
+            if got is None:
+                exprs.append(coerce.money_clean(col, minor))  # finished below
+                text_money.append(col)
+            else:
+                flags.extend([got[0], got[1].alias(f"_bad_{col}")])
             money_cols.append(col)
         elif dtype == pl.Int64():
             val, invalid = coerce.money(df, col, minor)
