@@ -22,11 +22,6 @@ FILE_OPTIONS = ("--agents", "--orders", "--payouts")
 STREAMED = (".csv", ".tsv", ".txt", ".ndjson", ".jsonl", ".parquet", ".pq")
 
 
-def command(argv: list[str]) -> str | None:
-    """The command word of a command line (a guess, made before the arguments are parsed)."""
-    return next((w for w in argv if w != "--" and not w.startswith("-")), None)
-
-
 def early_inputs(argv: list[str]) -> list[Path]:
     """The agents, orders and payouts files a command line names: the files given with
     ``--agents/--orders/--payouts`` and those a directory argument holds (``orders.csv``...),
@@ -34,11 +29,11 @@ def early_inputs(argv: list[str]) -> list[Path]:
     arguments are parsed: a file guessed wrongly costs a read, never a wrong result (a stream
     takes a read begun early only for the same file, unchanged)."""
     words = [w for w in argv if w != "--"]
-    verb = command(words)
-    if verb not in READERS:
+    command = next((w for w in words if not w.startswith("-")), None)
+    if command not in READERS:
         return []
     found: list[Path] = []
-    rest = iter(words[words.index(verb) + 1:])
+    rest = iter(words[words.index(command) + 1:])
     for word in rest:
         name, eq, value = word.partition("=")
         if name in FILE_OPTIONS:
@@ -54,8 +49,6 @@ def early_inputs(argv: list[str]) -> list[Path]:
 def run() -> None:
     """Console-script entry point: memory settings, the early reads, then the command."""
     memory.glibc_keep_freed()  # first: the reads' buffers come from the heap it keeps
-    if command(sys.argv[1:]) in READERS:  # their passes run in threads of their own
-        memory.polars_threads()
     bytescan.begin(early_inputs(sys.argv[1:]))
     memory.numpy_small_pages()  # loads numpy, beside the reads
     from mlm_audit.cli.main import run_cli

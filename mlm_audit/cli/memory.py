@@ -21,23 +21,14 @@ keep the audit on the first kind (measured on the 1M-agent benchmark, benchmarks
   (about 1 s less system time, 0.25 million fewer page faults, 0.1–0.25 GiB more peak at 1M
   agents). This one must be set before polars loads: importing the CLI package does it.
 
-Two more settings are not about memory but belong with these, being made the same way:
-
-- NumPy's BLAS library (OpenBLAS) starts a thread per core when NumPy loads, and they spin
-  for a while (80 ms of CPU time on two cores). An audit makes no BLAS call, so the command
-  asks for one thread (``OPENBLAS_NUM_THREADS``), also before NumPy loads;
-- for ``audit`` and ``validate`` (set by the entry point, :mod:`mlm_audit.cli.entry`),
-  polars' thread pool gets one core fewer than the process may use, at least one
-  (``POLARS_MAX_THREADS``, before polars loads). They keep the cores busy with threads of
-  their own (the orders and payouts passes side by side, each fed by a reader); polars
-  splitting every batch's operations over all the cores as well adds work and no speed (on
-  two cores, the 1M-agent benchmark: CPU time 18.1 -> 16.5 s, wall 9.9 -> 9.2 s, medians of
-  six alternated runs). ``generate``, one thread of its own, keeps polars' full pool (1M
-  agents: 11.8 s, against 17.5 s with one polars thread).
+One more setting is not about memory but belongs with these: NumPy's BLAS library
+(OpenBLAS) starts a thread per core when NumPy loads, and they spin for a while (80 ms of CPU
+time on two cores). An audit makes no BLAS call, so the command asks for one thread
+(``OPENBLAS_NUM_THREADS``), also before NumPy loads.
 
 Settings the user made through the environment (``NUMPY_MADVISE_HUGEPAGE``,
 ``GLIBC_TUNABLES``, ``MALLOC_ARENA_MAX``, ``MALLOC_*_``, ``_RJEM_MALLOC_CONF``,
-``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``POLARS_MAX_THREADS``) stand.
+``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``) stand.
 """
 
 from __future__ import annotations
@@ -54,7 +45,6 @@ TRIM_BYTES = 2**31 - 1  # engineering default: freed memory above 2 GiB goes bac
 POLARS_ALLOCATOR = "dirty_decay_ms:5000,muzzy_decay_ms:0"  # engineering default (above)
 POLARS_ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"  # the variable polars' jemalloc reads at load
 BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "GOTO_NUM_THREADS")
-POLARS_THREADS_ENV = "POLARS_MAX_THREADS"  # read once, when polars loads
 
 
 def blas_one_thread() -> bool:
@@ -69,29 +59,11 @@ def blas_one_thread() -> bool:
 def polars_keep_freed() -> bool:
     """Set polars' allocator options for when polars loads; False when the user set them or
     polars is loaded already (then they would not take effect)."""
-    if POLARS_ALLOCATOR_ENV in os.environ or _polars_loaded():
+    if POLARS_ALLOCATOR_ENV in os.environ or any(
+            m == "polars" or m.startswith("_polars_runtime") for m in sys.modules):
         return False
     os.environ[POLARS_ALLOCATOR_ENV] = POLARS_ALLOCATOR
     return True
-
-
-def polars_threads() -> bool:
-    """Size polars' thread pool, when polars loads, to the cores this process may use less
-    one, at least one; False when the user set it or polars is loaded already."""
-    if POLARS_THREADS_ENV in os.environ or _polars_loaded():
-        return False
-    os.environ[POLARS_THREADS_ENV] = str(max(usable_cores() - 1, 1))
-    return True
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the platform tells)."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
-
-
-def _polars_loaded() -> bool:
-    return any(m == "polars" or m.startswith("_polars_runtime") for m in sys.modules)
 
 
 def numpy_small_pages() -> bool:

@@ -45,26 +45,3 @@ def test_fast_exit_closes_the_store(tmp_path: Path) -> None:
     listed = subprocess.run([sys.executable, "-m", "mlm_audit", "history", "--format", "json"],
                             env=env, capture_output=True, text=True, check=True)
     assert len(json.loads(listed.stdout)["runs"]) == 1
-
-
-def test_only_reading_commands_size_polars_pool() -> None:
-    """audit and validate run threads of their own and give polars a core fewer; generate
-    keeps polars' whole pool (a fresh interpreter each: the pool is sized when polars loads)."""
-    def pool(*argv: str) -> str:
-        probe = ("import os, sys, types; from mlm_audit.cli import entry\n"
-                 "fake = types.ModuleType('mlm_audit.cli.main')  # the command, not polars\n"
-                 "fake.run_cli = lambda: print(os.environ.get('POLARS_MAX_THREADS')) or 0\n"
-                 "sys.modules['mlm_audit.cli.main'] = fake\n"
-                 f"sys.argv = ['mlm-audit', *{list(argv)!r}]\n"
-                 "entry.run()")
-        env = {k: v for k, v in os.environ.items() if k != "POLARS_MAX_THREADS"}
-        done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
-                              text=True, check=True)
-        return done.stdout.strip()
-
-    from mlm_audit.cli import memory
-
-    fewer = str(max(memory.usable_cores() - 1, 1))
-    assert pool("audit", str(SAMPLES / "canonical")) == fewer
-    assert pool("--quiet", "validate", str(SAMPLES / "canonical")) == fewer
-    assert pool("generate", "retail") == "None"

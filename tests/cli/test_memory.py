@@ -115,8 +115,7 @@ def _fresh(code: str, **env: str) -> str:
     import subprocess
 
     base = {k: v for k, v in os.environ.items()
-            if k not in (memory.POLARS_ALLOCATOR_ENV, memory.POLARS_THREADS_ENV)
-            and k not in memory.BLAS_ENV}
+            if k != memory.POLARS_ALLOCATOR_ENV and k not in memory.BLAS_ENV}
     out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, check=True,
                          capture_output=True, text=True)
     return out.stdout.strip()
@@ -141,14 +140,3 @@ def test_blas_gets_one_thread_before_numpy_loads():
     assert _fresh(code, OMP_NUM_THREADS="2").split()[:2] == ["False", "None"]
     late = "import numpy, mlm_audit.cli as c; print(c.BLAS_ONE_THREAD)"
     assert _fresh(late) == "False"  # numpy loaded first: its threads already run
-
-
-def test_polars_gets_a_core_fewer_before_polars_loads():
-    code = ("import os; from mlm_audit.cli import memory; s = memory.polars_threads(); "
-            "import polars; print(s, os.environ.get('POLARS_MAX_THREADS'), "
-            "polars.thread_pool_size())")
-    want = max(memory.usable_cores() - 1, 1)
-    assert _fresh(code) == f"True {want} {want}"  # set before polars loaded: in force
-    assert _fresh(code, POLARS_MAX_THREADS="3").split() == ["False", "3", "3"]  # theirs
-    late = "import polars; from mlm_audit.cli import memory; print(memory.polars_threads())"
-    assert _fresh(late) == "False"  # polars loaded first: its pool is sized already
