@@ -1,12 +1,16 @@
 """The ``mlm-audit`` command. Exit codes (stable, documented in the README):
 
 0 nothing at or above --fail-on; 1 findings at or above it; 2 invalid input (usage, pack,
-mapping, data that cannot be audited); 3 internal error (traceback only with --debug).
+mapping, data that cannot be audited) or a full disk; 3 internal error (traceback only with
+--debug).
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+import tempfile
 import traceback
 
 import typer
@@ -98,15 +102,39 @@ def run_cli(argv: list[str] | None = None) -> int:
     except usage as e:
         e.show()  # type: ignore[attr-defined]  # click's ClickException.show
         return EXIT_INPUT
+    except OSError as e:
+        if e.errno not in FULL_DISK:
+            return _internal(e)
+        err_console().print(f"[bold red]error:[/bold red] {escape(full_disk_message(e))}",
+                            highlight=False)
+        return EXIT_INPUT
     except Exception as e:
-        if STATE.debug:
-            traceback.print_exc()
-        else:
-            err_console().print(
-                f"[bold red]internal error:[/bold red] {escape(type(e).__name__)}: "
-                f"{escape(str(e))}\nrun again with --debug for a traceback")
-        return EXIT_INTERNAL
+        return _internal(e)
     return int(rv) if isinstance(rv, int) else EXIT_OK
+
+
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
+
+
+def full_disk_message(e: OSError) -> str:
+    """A disk that filled up is the machine's condition, not a bug: say where, and what to
+    do (large inputs spill to the temporary directory)."""
+    where = f" ({e.filename})" if e.filename else ""
+    return (f"{os.strerror(e.errno or errno.ENOSPC)}{where}. Large inputs spill to the "
+            f"temporary directory ({tempfile.gettempdir()}); free space there, or set TMPDIR "
+            "to a directory on a larger disk, then run again")
+
+
+def _internal(e: Exception) -> int:
+    from rich.markup import escape
+
+    if STATE.debug:
+        traceback.print_exception(e)
+    else:
+        err_console().print(
+            f"[bold red]internal error:[/bold red] {escape(type(e).__name__)}: "
+            f"{escape(str(e))}\nrun again with --debug for a traceback")
+    return EXIT_INTERNAL
 
 
 def run() -> None:

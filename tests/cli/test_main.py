@@ -62,3 +62,28 @@ def test_internal_error_is_exit_3_without_traceback(tmp_path, capsys, monkeypatc
     assert run_cli(["audit", str(data)]) == EXIT_INTERNAL
     err = capsys.readouterr().err
     assert "kaboom" in err and "Traceback" not in err
+
+
+def test_a_full_disk_is_exit_2_and_says_what_to_do(tmp_path, capsys, monkeypatch):
+    """The temporary directory filling up is the machine's condition, not a bug: exit 2, no
+    traceback, the file named and TMPDIR suggested; other OS errors stay internal."""
+    import errno
+
+    from mlm_audit import pipeline
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", "/tmp/spill/part-3.arrow")
+
+    monkeypatch.setattr(pipeline, "prepare", full)
+    data = write_chain(tmp_path, 2)
+    assert run_cli(["audit", str(data), "--no-store"]) == EXIT_INPUT
+    err = " ".join(capsys.readouterr().err.split())
+    assert "No space left on device (/tmp/spill/part-3.arrow)" in err
+    assert "TMPDIR" in err and "Traceback" not in err and "internal error" not in err
+
+    def denied(*a, **k):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(pipeline, "prepare", denied)
+    assert run_cli(["audit", str(data), "--no-store"]) == EXIT_INTERNAL
+    assert "internal error" in capsys.readouterr().err
