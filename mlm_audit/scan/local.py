@@ -118,7 +118,7 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
             raise
 
     # the two passes are independent until the join: payouts run in a second thread
-    with ThreadPoolExecutor(2, thread_name_prefix="mlm-audit-scan") as pool:
+    with ThreadPoolExecutor(1, thread_name_prefix="mlm-audit-payouts") as pool:
         pending = pool.submit(payout_pass)
         try:
             order = _clean("orders", lambda d: _orders(orders, dim, plan, bits, d, budget,
@@ -128,13 +128,12 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
         except BaseException:
             stop.set()
             raise
-        if order is not None:
-            # the order facts are final now: merge them while the payout pass ends and
-            # beside the join, which needs only the order records
-            buys = pool.submit(lambda g: unpack_buys(g.result()), order.buys)
-            sells = pool.submit(lambda g: unpack_sells(g.result()), order.sells)
         pay = pending.result()
         assert order is not None
+        # the order facts are final now: merge them beside the join, which needs only the
+        # order records
+        buys = pool.submit(lambda g: unpack_buys(g.result()), order.buys)
+        sells = pool.submit(lambda g: unpack_sells(g.result()), order.sells)
         say("joining payouts to their source orders")
         pays = _join(pay, order, dim)
         say("merging")
