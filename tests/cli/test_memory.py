@@ -140,3 +140,30 @@ def test_blas_gets_one_thread_before_numpy_loads():
     assert _fresh(code, OMP_NUM_THREADS="2").split()[:2] == ["False", "None"]
     late = "import numpy, mlm_audit.cli as c; print(c.BLAS_ONE_THREAD)"
     assert _fresh(late) == "False"  # numpy loaded first: its threads already run
+
+
+def test_polars_reads_csv_in_smaller_chunks_unless_the_user_chose(monkeypatch):
+    monkeypatch.delenv(memory.CSV_CHUNK_ENV, raising=False)
+    assert memory.polars_small_chunks()
+    assert os.environ[memory.CSV_CHUNK_ENV] == str(memory.CSV_CHUNK_BYTES)
+    monkeypatch.setenv(memory.CSV_CHUNK_ENV, "1048576")  # the user's choice stands
+    assert not memory.polars_small_chunks()
+    assert os.environ[memory.CSV_CHUNK_ENV] == "1048576"
+
+
+def test_csv_read_in_small_chunks_loses_no_row(tmp_path, monkeypatch):
+    """A chunk boundary falls inside rows and inside a quoted field with a line break."""
+    import polars as pl
+
+    from mlm_audit.io.stream_read import Delimited
+
+    rows = [f'O{i},A{i % 7},"{i}.00","note\n{i}"' for i in range(20_000)]
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,buyer_id,amount,note\n" + "\n".join(rows) + "\n")
+    monkeypatch.setenv(memory.CSV_CHUNK_ENV, "4096")  # many boundaries in a small file
+    d = Delimited.sniff(path.read_bytes()[:4096], "utf-8", "csv")
+    got = pl.concat(list(d.batches(path, None, 1000)))
+    assert got.height == 20_000
+    assert got["order_id"].to_list() == [f"O{i}" for i in range(20_000)]
+    assert got["note"][12345] == "note\n12345"
+    assert got["_row"].to_list() == list(range(2, 20_002))  # records numbered in order
