@@ -89,17 +89,19 @@ class Delimited:
         return cls(sep, skip, text._clean_names(cols))
 
     def batches(self, src: Path, cols: list[str] | None, rows: int) -> Iterator[pl.DataFrame]:
+        # the reader numbers the rows itself: ``_row`` comes in the same chunks as the other
+        # columns (a column of one chunk beside columns of many makes polars copy every
+        # column into one chunk at the batch's first select)
         lf = pl.scan_csv(src, separator=self.sep, infer_schema=False, raise_if_empty=False,
-                         truncate_ragged_lines=False, skip_rows=self.skip, encoding="utf8")
+                         truncate_ragged_lines=False, skip_rows=self.skip, encoding="utf8",
+                         row_index_name=ROW, row_index_offset=2 + self.skip)
         back = {v: k for k, v in self.names.items()}
         if cols is not None:
-            lf = lf.select([back[c] for c in cols])
-        row = 2 + self.skip
+            lf = lf.select([*(back[c] for c in cols), ROW])
+        lf = lf.with_columns(pl.col(ROW).cast(pl.Int64))
         try:
             for b in _bounded(lf.collect_batches(chunk_size=rows), rows):
-                b = b.rename({c: self.names[c] for c in b.columns})
-                yield b.with_columns(pl.int_range(row, row + b.height, dtype=pl.Int64).alias(ROW))
-                row += b.height
+                yield b.rename({c: self.names[c] for c in b.columns if c != ROW})
         except pl.exceptions.ComputeError as e:
             raise text._located(src, self.sep, self.skip, str(e)) from None
 
@@ -110,13 +112,12 @@ def parquet_columns(path: Path) -> list[str]:
 
 
 def parquet_batches(path: Path, cols: list[str] | None, rows: int) -> Iterator[pl.DataFrame]:
-    lf = pl.scan_parquet(path)
+    lf = pl.scan_parquet(path, row_index_name=ROW, row_index_offset=1)  # as CSV: same chunks
     if cols is not None:
-        lf = lf.select(cols)
-    row = 1
+        lf = lf.select([*cols, ROW])
+    lf = lf.with_columns(pl.col(ROW).cast(pl.Int64))
     for b in _bounded(lf.collect_batches(chunk_size=rows), rows):
-        yield _plain(b).with_columns(pl.int_range(row, row + b.height, dtype=pl.Int64).alias(ROW))
-        row += b.height
+        yield _plain(b)
 
 
 # -- NDJSON ----------------------------------------------------------------------------

@@ -262,3 +262,21 @@ def test_a_pass_begun_early_and_not_read_stops_when_closed(tmp_path: Path):
                    for t in threading.enumerate())
     assert sum(b.height for b in s.batches()) == 5000  # read again in full when asked
 
+
+
+@pytest.mark.parametrize("rows", [2, 1000])
+def test_sep_hint_line_streams_with_the_loader_row_numbers(tmp_path: Path, rows: int):
+    """The reader numbers the rows past a ``sep=`` line as the whole-file loader does."""
+    path = tmp_path / "orders.csv"
+    path.write_text("sep=;\n" + csv_text(EN, messy_rows(40), ";"), encoding="utf-8")
+    s = assert_same("orders", path, rows)
+    assert s.info.rows_read > 30
+
+
+def test_streamed_rows_keep_their_numbers_across_reader_chunks(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch):
+    """polars reads the file in many small chunks here: ``_row`` follows the records."""
+    monkeypatch.setenv("POLARS_CSV_CHUNK_SIZE", "2048")
+    path = tmp_path / "orders.csv"
+    path.write_text(csv_text(EN, messy_rows(3000)), encoding="utf-8")
+    assert_same("orders", path, 700)
