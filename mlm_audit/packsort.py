@@ -1,25 +1,46 @@
-"""Sorting small keys together with their row numbers, in one 64-bit word each.
+"""Sorting integer words, and small keys together with their row numbers in one word each.
 
-numpy sorts plain 64-bit words with vector instructions, several times faster than an
-argsort of the same keys. When a key needs few bits, it shares a word with its row number
-(below it), and one sort of the words gives both the sorted keys and the order; equal keys
-keep their rows in order, so the order is stable.
+:func:`sort_words` sorts a 1-D integer array with polars' sort, not numpy's. numpy sorts
+with x86-simd-sort where the processor has AVX-512; its partition step stores through a
+masked compress to memory, which AMD Zen 4 runs in microcode (well over 100 cycles a
+store), and there numpy sorts a million 64-bit words in about 50 ms, the same words with
+AVX-512 switched off (``NPY_DISABLE_CPU_FEATURES``) in 12 ms, and polars in 14 ms on
+one thread. On the other processors polars is within a small factor of numpy's best, so
+one choice serves every machine without a probe.
+
+:func:`packed_sort`: a plain word sorts several times faster than an argsort of the same
+keys. When a key needs few bits, it shares a word with its row number (below it), and one
+sort of the words gives both the sorted keys and the order; equal keys keep their rows in
+order, so the order is stable.
 """
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+A = TypeVar("A", bound=npt.NDArray[np.integer])
+SMALL = 4096  # engineering default: shorter arrays are sorted by numpy (no series to build)
+
+
+def sort_words(a: A) -> A:
+    """``np.sort(a)`` of a 1-D integer array, as a new array (read-only when large: it is
+    polars' buffer)."""
+    out = np.sort(a) if a.size <= SMALL else pl.Series(a).sort(multithreaded=False).to_numpy()
+    return cast(A, out)
 
 
 def packed_sort(keys: npt.NDArray[np.unsignedinteger], key_bits: int, copy: bool = True
                 ) -> tuple[I64, U64] | None:
     """(order, sorted keys) of ``keys``, each below ``2**key_bits``; None when a key and a
-    row number do not fit one word together. ``copy=False`` sorts in the caller's uint64
-    array (its contents are then the sorted keys)."""
+    row number do not fit one word together. ``copy=False`` packs the words in the caller's
+    uint64 array and leaves the sorted keys there (its contents are then the sorted keys,
+    which are returned)."""
     n = keys.size
     row_bits = max(n - 1, 1).bit_length()
     if key_bits + row_bits > 64:
@@ -27,7 +48,7 @@ def packed_sort(keys: npt.NDArray[np.unsignedinteger], key_bits: int, copy: bool
     words = keys.astype(np.uint64, copy=copy)
     words <<= np.uint64(row_bits)
     words |= np.arange(n, dtype=np.uint64)
-    words.sort()
-    order = (words & np.uint64((1 << row_bits) - 1)).view(np.int64)
-    words >>= np.uint64(row_bits)
+    ordered = sort_words(words)
+    order = (ordered & np.uint64((1 << row_bits) - 1)).view(np.int64)
+    np.right_shift(ordered, np.uint64(row_bits), out=words)
     return order, words

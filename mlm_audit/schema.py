@@ -83,18 +83,18 @@ def conform(table: str, df: pl.DataFrame) -> pl.DataFrame:
     """Add missing optional columns (null or default) and order columns canonically."""
     schema = SCHEMAS[table]
     defaults = DEFAULTS[table]
-    cols = []
-    for name, dtype in schema.items():
-        if name in df.columns:
-            cols.append(pl.col(name).cast(dtype))
-        elif name in defaults:
-            cols.append(pl.lit(defaults[name], dtype=dtype).alias(name))
-        else:
-            cols.append(pl.lit(None, dtype=dtype).alias(name))
     if ROW not in df.columns:
-        df = df.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-    cols.append(pl.col(ROW).cast(pl.Int64))
-    return df.select(cols)
+        df = df.with_row_index(ROW, offset=1)
+    # column by column, not one select: a select over columns in different chunks would
+    # first copy every column into one chunk
+    cols = []
+    for name, dtype in {**schema, ROW: pl.Int64()}.items():
+        if name in df.columns:
+            cols.append(df[name].cast(dtype))
+        else:
+            one = pl.Series(name, [defaults.get(name)], dtype=dtype)
+            cols.append(one.new_from_index(0, df.height))
+    return pl.DataFrame(cols)
 
 
 @dataclass

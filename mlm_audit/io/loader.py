@@ -233,11 +233,11 @@ def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
             _report_rows(sink, order, rows, "bad_value", IssueLevel.warning, file, table, col,
                     f"{col} {{value!r}} {{why}}; left empty")
     kept = typed.filter(~reject) if rejecting else typed
-    kept = kept.select([c for c in typed.columns if not c.startswith("_bad_")])
+    kept = kept[[c for c in typed.columns if not c.startswith("_bad_")]]  # no copy
     if "kind" in kept.columns and table in KIND_ALIASES:
         kept = _kinds(table, kept, tm, file, sink, kinds_seen)
     defaults = {c: v for c, v in DEFAULTS[table].items() if c in kept.columns}
-    kept = kept.with_columns([pl.col(c).fill_null(v) for c, v in defaults.items()])
+    kept = kept.with_columns([kept[c].fill_null(v) for c, v in defaults.items()])
     return conform(table, kept), typed.height - kept.height
 
 
@@ -261,7 +261,7 @@ def _kinds(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
     canon = [aliases.get(norm_kind(v)) for v in seen]
     fallback = DEFAULTS[table]["kind"]
     if canon == seen:  # already canonical (a clean export): nothing to map or report
-        return df.with_columns(pl.col("kind").fill_null(fallback))
+        return df.with_columns(df["kind"].fill_null(fallback))
     # each row's code among the distinct spellings (an enum cast), then one gather
     if seen:
         codes = df["kind"].cast(pl.Enum(seen)).to_physical()

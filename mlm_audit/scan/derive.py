@@ -170,8 +170,8 @@ def sells_part(o: pl.DataFrame) -> pl.DataFrame:
 def order_records(o: pl.DataFrame) -> pl.DataFrame:
     """Every order row in the compact form the payout join needs, keyed by ``h``, the hash
     of its id (``neg``: excluded as a negative order, kept so repeated ids are seen)."""
-    return o.select("buyer_idx", "seller_idx", "kcode", "ext", "jd", "neg").with_columns(
-        pl.Series("h", id_hash(o["order_id"])))
+    return o[["buyer_idx", "seller_idx", "kcode", "ext", "jd", "neg"]].with_columns(
+        pl.Series("h", id_hash(o["order_id"])))  # columns taken as they are: no copy
 
 
 def payout_records(batch: pl.DataFrame, dim: Dim, samples: Samples

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit.packsort import sort_words
 from mlm_audit.scan.hashindex import HashIndex
 
 SEED = 0x5EED
@@ -30,7 +31,7 @@ class AgentIndex:
         h = id_hash(self.ids)
         self.table = HashIndex(h)
         self.check = self.ids.hash(CHECK_SEED).to_numpy()
-        hs = np.sort(h)
+        hs = sort_words(h)
         self.exact = bool((hs[1:] == hs[:-1]).any())
 
     def lookup(self, values: pl.Series) -> npt.NDArray[np.int32]:

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit.packsort import sort_words
 from mlm_audit.scan import derive
 from mlm_audit.scan import spill as spills
 from mlm_audit.scan.dim import Dim
@@ -258,7 +259,7 @@ def _sources(soh: U64, orders: Iterator[pl.DataFrame]
 def _distinct(keys: U64) -> U64:
     """The distinct keys, sorted: one sort of the plain words (``np.unique`` with an
     inverse takes an argsort, several times slower)."""
-    s = np.sort(keys)
+    s = sort_words(keys)
     first = np.empty(s.size, dtype=bool)
     first[:1] = True
     np.not_equal(s[1:], s[:-1], out=first[1:])

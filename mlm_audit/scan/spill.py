@@ -23,6 +23,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from mlm_audit.packsort import sort_words
+
 FLUSH_ROWS = 65_536  # engineering default: rows buffered per partition before a write
 RANGE_ROWS = 1_000_000  # engineering default: keys sorted in one piece by the repeated-id test
 MEMORY_BYTES = 768 << 20  # engineering default: bytes of spilled rows one scan keeps in memory
@@ -218,15 +220,15 @@ def repeated(spill: Spill, col: str) -> npt.NDArray[np.uint64]:
     spill.close()
     found: list[npt.NDArray[np.uint64]] = []
     for p in range(spill.count):
-        cols = [np.sort(df[col].to_numpy()) for df in spill.batches(p)]
+        cols = [sort_words(df[col].to_numpy()) for df in spill.batches(p)]
         if not cols:
             continue
         pieces = max(1, sum(c.size for c in cols) // RANGE_ROWS)
         edges = np.arange(1, pieces, dtype=np.uint64) * np.uint64(((1 << 64) - 1) // pieces)
         at = [np.concatenate([[0], np.searchsorted(c, edges), [c.size]]) for c in cols]
         for r in range(pieces):
-            h = np.concatenate([c[a[r]:a[r + 1]] for c, a in zip(cols, at, strict=True)])
-            h.sort()
+            h = sort_words(np.concatenate([c[a[r]:a[r + 1]]
+                                           for c, a in zip(cols, at, strict=True)]))
             dup = h[1:] == h[:-1]
             if dup.any():
                 found.append(np.unique(h[1:][dup]))
