@@ -17,6 +17,7 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.checks import REGISTRY
+from mlm_audit.metrics.ranking import sum_of_largest
 from mlm_audit.model import AuditResult, StampedFinding
 from mlm_audit.network import Network
 from mlm_audit.packs import Rule
@@ -177,7 +178,7 @@ def income(net_income: npt.NDArray[np.int64], paid: npt.NDArray[np.int64],
     pct = np.percentile(net_income, PERCENTILES, method="lower")
     total_paid = int(paid.sum())
     k = max(1, math.ceil(n / 100))
-    top = np.partition(paid, n - k)[n - k:] if n > k else paid
+    top = sum_of_largest(paid, k)
     return {
         "agents": n,
         "percentiles": {str(p): int(v) for p, v in zip(PERCENTILES, pct, strict=True)},
@@ -187,8 +188,8 @@ def income(net_income: npt.NDArray[np.int64], paid: npt.NDArray[np.int64],
         "payouts_total": total_paid,
         "entry_total": int(entry.sum()),
         "top1_agents": k,
-        "top1_payouts": int(top.sum()),
-        "top1_share": round(int(top.sum()) / total_paid, 4) if total_paid else 0.0,
+        "top1_payouts": top,
+        "top1_share": round(top / total_paid, 4) if total_paid else 0.0,
         "buckets": signed_buckets(net_income),
     }
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlm_audit.packsort import packed_sort
+from mlm_audit.packsort import SMALL, packed_sort, sort_words
 
 
-@pytest.mark.parametrize("n,bits", [(1, 1), (2, 3), (1000, 10), (5000, 40), (3000, 52)])
+@pytest.mark.parametrize("n,bits", [(1, 1), (2, 3), (1000, 10), (5000, 40), (3000, 52),
+                                    (3 * SMALL, 20), (3 * SMALL, 44)])
 def test_packed_sort_is_a_stable_argsort(n: int, bits: int) -> None:
     keys = np.random.default_rng(n).integers(0, 1 << bits, n, dtype=np.int64).astype(np.uint64)
     keys[: n // 3] = keys[n // 2]  # ties, which keep their rows in order
@@ -26,3 +27,17 @@ def test_keys_that_do_not_fit_with_the_rows_are_refused() -> None:
     keys = np.arange(1024, dtype=np.uint64)  # 10 bits of rows
     assert packed_sort(keys, 54) is not None
     assert packed_sort(keys, 55) is None
+
+
+@pytest.mark.parametrize("n", [0, 1, SMALL, SMALL + 1, 5 * SMALL])
+@pytest.mark.parametrize("dtype", [np.uint64, np.int64, np.int32])
+def test_sort_words_sorts_as_numpy_does(n: int, dtype: type) -> None:
+    rng = np.random.default_rng(n)
+    values = rng.integers(np.iinfo(dtype).min, np.iinfo(dtype).max, n, dtype=dtype,
+                          endpoint=True)
+    values[: n // 4] = values[n // 2 : n // 2 + n // 4]  # repeats
+    given = values.copy()
+    got = sort_words(values)
+    assert got.dtype == values.dtype
+    assert got.tolist() == np.sort(given).tolist()
+    assert values.tolist() == given.tolist()  # a new array: the caller's is left alone
