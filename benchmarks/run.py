@@ -41,6 +41,17 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
+def _cpu() -> str:
+    """The processor's model name (the figures differ by processor, not only by load)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
 def measure(name: str, argv: list[str], max_rss_gib: float, ok: tuple[int, ...] = (0,)
             ) -> dict[str, float]:
     """Run argv under /usr/bin/time -v; wall seconds and peak RSS (GiB) of that process.
@@ -113,7 +124,7 @@ def main() -> None:
 
     data = args.workdir / f"{args.scenario}-{args.agents}-{args.orders_per_agent:g}-{args.format}"
     py = sys.executable
-    results: dict[str, object] = {"load_average_before": os.getloadavg(),
+    results: dict[str, object] = {"cpu": _cpu(), "load_average_before": os.getloadavg(),
                                   "agents": args.agents, "scenario": args.scenario,
                                   "orders_per_agent": args.orders_per_agent,
                                   "format": args.format, "data": str(data)}

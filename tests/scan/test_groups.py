@@ -74,3 +74,24 @@ def test_packed_keys_give_back_every_field_at_its_extremes(layout, schema, value
     order = np.argsort(rest, kind="stable")
     want = sorted(range(len(rows)), key=lambda i: tuple(rows[i][c] for c in layout))
     assert order.tolist() == want
+
+
+@pytest.mark.parametrize("share_of_none", [0.0, 0.5, 0.99, 1.0])
+def test_rows_of_no_agent_group_as_the_sort_groups_them(share_of_none: float) -> None:
+    """Sales of no agent (seller -1) take the hash group-by when they are many: the partial
+    is the one the sort of every row gives, sorted, the no-agent keys first."""
+    from mlm_audit.scan import derive
+    from mlm_audit.scan.partials import IDX_SHIFT
+
+    rng = np.random.default_rng(int(share_of_none * 100))
+    n = 3 * derive.NO_AGENT_ROWS
+    idx = np.where(rng.random(n) < share_of_none, -1, rng.integers(0, 9000, n)).astype(np.int32)
+    rest = (rng.integers(0, 19, n).astype(np.uint64) << np.uint64(4)) | rng.integers(
+        0, 8, n).astype(np.uint64)
+    value = pl.Series(rng.integers(-(1 << 40), 1 << 40, n))
+    got = derive._part(idx, rest.copy(), value, "net", True)
+    folded = rest | derive.pack([(idx, IDX_SHIFT, 1)])
+    want = (pl.DataFrame({"k": folded, "net": value}).group_by("k")
+            .agg(pl.col("net").sum(), pl.len().cast(pl.Int64).alias("n")).sort("k"))
+    assert got.equals(want)
+    assert got["k"].is_sorted()
