@@ -72,27 +72,34 @@ def surely_trimmed(s: pl.Series) -> bool:
     from the first and last byte of each value in its Arrow string views, without reading or
     copying the strings (an id column is a million short strings per batch: trimming them
     all builds a new column). A byte up to the space, or any non-ASCII byte (U+3000 and
-    U+00A0 are whitespace), answers False: the caller then trims, exactly as before."""
+    U+00A0 are whitespace), answers False: the caller then trims, exactly as before.
+
+    The column is judged chunk by chunk as it comes (a batch of a file holds dozens of
+    chunks): the views of one chunk are read where they lie, where the views of the whole
+    column would be a copy (16 bytes a row, in memory new to the process each time)."""
     if s.dtype != pl.String:
         return False
-    views = _views(s)
-    if views is None:
-        return False
-    if views.shape[0] == 0:
-        return True
-    lens = views.view(np.uint32)[:, 0]
-    if int(lens.max()) <= 12:  # every value inline: its last byte is in its view
-        last = views.reshape(-1)[np.arange(3, 16 * views.shape[0], 16) + lens]
-    else:  # some values sit in data buffers: take the last character of each, inline
-        ends = _views(s.str.slice(-1))
-        if ends is None:
+    for chunk in s.get_chunks():
+        views = _views(chunk)
+        if views is None:
             return False
-        last = ends[:, 4]
-    bad = _spacey(views[:, 4]) | _spacey(last)  # byte 4: the first, inline or the prefix's
-    skip = lens == 0  # empty text becomes null: nothing to trim
-    if s.null_count():
-        skip |= s.is_null().to_numpy()
-    return not (bad & ~skip).any()
+        if views.shape[0] == 0:
+            continue
+        lens = views.view(np.uint32)[:, 0]
+        if int(lens.max()) <= 12:  # every value inline: its last byte is in its view
+            last = views.reshape(-1)[np.arange(3, 16 * views.shape[0], 16) + lens]
+        else:  # some values sit in data buffers: take the last character of each, inline
+            ends = _views(chunk.str.slice(-1))
+            if ends is None:
+                return False
+            last = ends[:, 4]
+        bad = _spacey(views[:, 4]) | _spacey(last)  # byte 4: the first, inline or the prefix's
+        bad &= lens != 0  # empty text becomes null: nothing to trim
+        if chunk.null_count():
+            bad &= ~chunk.is_null().to_numpy()
+        if bad.any():
+            return False
+    return True
 
 
 def _views(s: pl.Series) -> npt.NDArray[np.uint8] | None:

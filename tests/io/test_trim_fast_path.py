@@ -81,3 +81,19 @@ def test_loader_output_is_the_same_either_way() -> None:
     assert rejected == 0
     assert out["order_id"].to_list() == ["O1", "O2", "O3"]
     assert out["buyer_id"].to_list() == ["A1", "A2", "A3"]
+
+
+@pytest.mark.parametrize("dirty", [LONG + " ", " " + LONG, "B1 ", "\u3000B1"])
+def test_each_chunk_is_judged_long_values_and_nulls_included(dirty: str) -> None:
+    """A batch comes in many chunks: a value to trim is found in whichever chunk holds it,
+    inline or in a data buffer, beside chunks of nulls and clean long values."""
+    clean = pl.Series("id", [f"A{i}" for i in range(100)] + [None])
+    long = pl.Series("id", [LONG + str(i) for i in range(50)] + [None, ""])
+    parts = [clean, long, clean]
+    assert coerce.surely_trimmed(pl.concat(parts, rechunk=False))
+    for at in range(len(parts) + 1):
+        mixed = [*parts[:at], pl.Series("id", [None, dirty]), *parts[at:]]
+        s = pl.concat(mixed, rechunk=False)
+        assert s.n_chunks() == len(mixed)
+        assert not coerce.surely_trimmed(s)
+        assert not _trim_changes_nothing(s.drop_nulls())
