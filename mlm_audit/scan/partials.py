@@ -46,7 +46,7 @@ def sum_by_key(k: U64, value: I64, n: I64 | None, name: str,
     run = np.empty(k.size, dtype=np.int64)  # one buffer for each value column in turn
 
     def sums(v: I64) -> I64:
-        np.take(np.asarray(v, dtype=np.int64), order, out=run)
+        np.take(np.asarray(v, dtype=np.int64), order, out=run, mode="clip")  # unbuffered
         if ends.size == k.size:  # every key once
             return run.copy()
         total = np.cumsum(run, out=run)[ends]
