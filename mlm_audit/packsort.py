@@ -29,7 +29,7 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 A = TypeVar("A", bound=npt.NDArray[np.integer])
 SMALL = 4096  # engineering default: shorter arrays are sorted by numpy (no series to build)
-PROBE_WORDS = 1 << 16  # engineering default: words sorted by each library to choose one
+PROBE_WORDS = 1 << 14  # engineering default: words sorted by each library to choose one
 
 
 def sort_words(a: A) -> A:
@@ -43,7 +43,7 @@ def sort_words(a: A) -> A:
 @functools.cache
 def numpy_sorts_fast() -> bool:
     """True when numpy sorts 64-bit words faster than polars on this processor: each sorts
-    the same random words, best of three (about 5 ms, once per process). Where the two are
+    the same random words, best of three (a few milliseconds, once per process). Where the two are
     close, either choice is sound."""
     words = np.random.default_rng(0).integers(0, 1 << 62, PROBE_WORDS, dtype=np.uint64)
     series = pl.Series(words)
