@@ -1,12 +1,15 @@
 """Sorting integer words, and small keys together with their row numbers in one word each.
 
-:func:`sort_words` sorts a 1-D integer array with polars' sort, not numpy's. numpy sorts
-with x86-simd-sort where the processor has AVX-512; its partition step stores through a
-masked compress to memory, which AMD Zen 4 runs in microcode (well over 100 cycles a
-store), and there numpy sorts a million 64-bit words in about 50 ms, the same words with
-AVX-512 switched off (``NPY_DISABLE_CPU_FEATURES``) in 12 ms, and polars in 14 ms on
-one thread. On the other processors polars is within a small factor of numpy's best, so
-one choice serves every machine without a probe.
+:func:`sort_words` sorts a 1-D integer array with numpy's sort or polars', whichever is
+faster on this processor (:func:`numpy_sorts_fast`, measured once per process). numpy
+sorts with x86-simd-sort where the processor has AVX-512; its partition step stores
+through a masked compress to memory, which AMD Zen 4 runs in microcode (well over 100
+cycles a store): there numpy sorts a million 64-bit words in about 50 ms, the same words
+with AVX-512 switched off (``NPY_DISABLE_CPU_FEATURES``) in 12 ms, and polars in 14 ms on
+one thread. Where the compress store is fast (Intel's AVX-512 processors), numpy's sort is
+the faster one. Both sort the same: the choice changes the time, never the result.
+numpy's partition takes the same path, so selections follow the same choice
+(:func:`numpy_for`).
 
 :func:`packed_sort`: a plain word sorts several times faster than an argsort of the same
 keys. When a key needs few bits, it shares a word with its row number (below it), and one
@@ -28,14 +31,20 @@ import polars as pl
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 A = TypeVar("A", bound=npt.NDArray[np.integer])
-SMALL = 4096  # engineering default: shorter arrays are sorted by numpy (no series to build)
+SMALL = 4096  # engineering default: shorter arrays go to numpy (no series to build)
 PROBE_WORDS = 1 << 14  # engineering default: words sorted by each library to choose one
+
+
+def numpy_for(size: int) -> bool:
+    """True when numpy should sort or select among ``size`` values here: small arrays (no
+    series to build), or a processor where numpy sorts fast."""
+    return size <= SMALL or numpy_sorts_fast()
 
 
 def sort_words(a: A) -> A:
     """``np.sort(a)`` of a 1-D integer array, as a new array (read-only when polars sorts
     it: polars' buffer)."""
-    if a.size <= SMALL or numpy_sorts_fast():
+    if numpy_for(a.size):
         return cast(A, np.sort(a))
     return cast(A, pl.Series(a).sort(multithreaded=False).to_numpy())
 
@@ -43,8 +52,8 @@ def sort_words(a: A) -> A:
 @functools.cache
 def numpy_sorts_fast() -> bool:
     """True when numpy sorts 64-bit words faster than polars on this processor: each sorts
-    the same random words, best of three (a few milliseconds, once per process). Where the two are
-    close, either choice is sound."""
+    the same random words, best of three (a few milliseconds, once per process). Where the
+    two are close, either choice is sound."""
     words = np.random.default_rng(0).integers(0, 1 << 62, PROBE_WORDS, dtype=np.uint64)
     series = pl.Series(words)
 

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from mlm_audit.packsort import SMALL, numpy_sorts_fast
+from mlm_audit.packsort import numpy_for
 
 
 def first_k(keys: npt.NDArray[np.integer], k: int) -> npt.NDArray[np.intp]:
@@ -28,7 +28,7 @@ def kth_smallest(values: npt.NDArray[np.integer], k: int) -> int:
     Large arrays go to polars' selection where numpy sorts slowly: its partition takes the
     same AVX-512 path as its sort (:mod:`mlm_audit.packsort`; on AMD Zen 4 a million values
     take 10 ms against polars' 2 ms)."""
-    if values.size <= SMALL or numpy_sorts_fast():
+    if numpy_for(values.size):
         return int(np.partition(values, k - 1)[k - 1])
     return int(pl.Series(values).bottom_k(k).max())  # type: ignore[arg-type]
 
@@ -37,6 +37,6 @@ def sum_of_largest(values: npt.NDArray[np.integer], k: int) -> int:
     """Sum of the ``k`` largest of ``values`` (all of them when k >= size)."""
     if k >= values.size:
         return int(values.sum())
-    if values.size <= SMALL or numpy_sorts_fast():
+    if numpy_for(values.size):
         return int(np.partition(values, values.size - k)[values.size - k:].sum())
     return int(pl.Series(values).top_k(k).sum())

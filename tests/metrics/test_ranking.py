@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlm_audit.metrics import ranking
+from mlm_audit import packsort
 from mlm_audit.metrics.ranking import first_k, kth_smallest, sum_of_largest
 
 
@@ -21,7 +21,7 @@ def test_first_k_is_the_head_of_a_stable_sort(n: int, k: int, spread: int) -> No
 @pytest.mark.parametrize("n,spread", [(50, 5), (3000, 10**9), (20_000, 3), (20_000, 10**12)])
 def test_kth_smallest_and_sum_of_largest_match_a_full_sort(
         n: int, spread: int, numpy_fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ranking, "numpy_sorts_fast", lambda: numpy_fast)
+    monkeypatch.setattr(packsort, "numpy_sorts_fast", lambda: numpy_fast)
     values = np.random.default_rng(n).integers(-spread, spread, n)
     ordered = np.sort(values)
     for k in (1, 2, n // 100 + 1, n // 2, n):
