@@ -3,6 +3,7 @@ into fact tables), issue samples, top rows."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ PAY_KEY: Layout = {"mk": (44, 17, 1), "kind": (41, 3, 0), "gen": (21, 20, 1),
 
 COMPACT_ROWS = 4_000_000  # engineering default: partial rows held before a merge
 MERGE_ROWS = 1_000_000  # engineering default: partial rows merged in one piece
+MERGE_WORKERS = 2  # engineering default: pieces merged at a time (memory: one piece each)
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
@@ -172,12 +174,18 @@ class Groups:
         cuts = np.unique(sample[np.linspace(0, sample.size, max(2, rows // MERGE_ROWS + 1),
                                             endpoint=False, dtype=np.int64)[1:]])
         at = [np.concatenate([[0], np.searchsorted(a, cuts), [a.size]]) for a in lead]
-        out = []
-        for r in range(cuts.size + 1):
+
+        def merged(r: int) -> pl.DataFrame:
             piece = [p.slice(int(a[r]), int(a[r + 1] - a[r])) for p, a in zip(parts, at,
                                                                             strict=True)]
-            out.append(self._group(pl.concat(piece)))
-        return out
+            return self._group(pl.concat(piece))
+
+        if cuts.size == 0:
+            return [merged(0)]
+        # the ranges are independent and their work (numpy, polars) runs without the
+        # interpreter lock: two at a time keep two cores busy where the merge is the only work
+        with ThreadPoolExecutor(MERGE_WORKERS, thread_name_prefix="mlm-audit-merge") as pool:
+            return list(pool.map(merged, range(cuts.size + 1)))
 
     def cleanup(self) -> None:
         if self.spill is not None:
