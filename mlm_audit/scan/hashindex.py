@@ -14,6 +14,11 @@ table has room after its last key and ends in an empty slot). A key that repeats
 at each position, the first position in the earlier slot, so the first position wins. Each
 slot holds its key and value side by side (one random read per probe).
 
+Built with ``tags`` (32-bit values, one per key; fewer than 2^32 - 1 keys), each slot's value
+word holds the tag in its upper half beside the position: :meth:`HashIndex.find_tagged`
+confirms a hit against the caller's tag from the slot it has read anyway, where a separate
+array of tags would cost a second random read per lookup.
+
 Built ``sparse`` (for probes that mostly miss, such as every order probing the few that
 are source orders), it also keeps a bitmap of 16 bits per key, set by the top bits of each
 key: a probe whose bit is clear is absent, found with one read of a bitmap small enough to
@@ -31,6 +36,9 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint64(np.iinfo(np.uint64).max)  # value of an empty slot
+_HALF = np.uint64(32)
+_LOW = np.uint64(0xFFFF_FFFF)
+TAGGED_KEYS = (1 << 32) - 1  # a tagged slot keeps the position in 32 bits (all ones: empty)
 ROOMY_BYTES = 64 << 20  # engineering default: tables up to this size get the lower load
 
 
@@ -38,9 +46,12 @@ class HashIndex:
     """Position of each key in the array it was built from; the first position wins when
     a key repeats."""
 
-    def __init__(self, keys: U64, sparse: bool = False) -> None:
+    def __init__(self, keys: U64, sparse: bool = False, tags: U64 | None = None) -> None:
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
         n = keys.size
+        if tags is not None and n >= TAGGED_KEYS:
+            raise ValueError(f"a tagged table holds fewer than {TAGGED_KEYS} keys")
+        self.tagged = tags is not None
         self.seen: npt.NDArray[np.uint8] | None = None
         if sparse:
             self.seen_bits = max(6, int(16 * n).bit_length())
@@ -69,13 +80,17 @@ class HashIndex:
         flat[1::2] = _EMPTY
         slot *= 2
         flat[slot] = keys[pos]
-        flat[slot + 1] = pos.view(np.uint64)
+        value = pos.view(np.uint64)
+        if tags is not None:
+            value = value | (np.asarray(tags, dtype=np.uint64)[pos] << _HALF)
+        flat[slot + 1] = value
         self.table = flat.view(np.complex128)  # (key, value) per slot, taken together
 
     def _home(self, keys: U64) -> I64:
         with np.errstate(over="ignore"):
-            mixed = keys * _MIX
-        return (mixed >> np.uint64(64 - self.bits)).astype(np.int64)
+            mixed = np.multiply(keys, _MIX)
+        mixed >>= np.uint64(64 - self.bits)  # below 2^63: the same words as int64
+        return mixed.view(np.int64)
 
     def _slots(self, slot: I64) -> tuple[U64, U64]:
         kv = np.take(self.table, slot).view(np.uint64)
@@ -83,6 +98,24 @@ class HashIndex:
 
     def find(self, keys: U64) -> I64:
         """Position of each key, -1 when absent."""
+        out = self._find(keys)
+        if self.tagged:
+            np.bitwise_and(out, np.int64(TAGGED_KEYS), out=out, where=out != -1)
+        return out
+
+    def find_tagged(self, keys: U64, tags: U64) -> I64:
+        """Position of each key whose stored tag equals its entry in ``tags`` (only the low
+        32 bits of a tag are kept), -1 when absent or the tags differ."""
+        if not self.tagged:
+            raise ValueError("the table was built without tags")
+        raw = self._find(keys).view(np.uint64)
+        ok = (raw >> _HALF) == (np.asarray(tags, dtype=np.uint64) & _LOW)
+        ok &= raw != _EMPTY  # an absent key's word is all ones, whatever its tag
+        return np.where(ok, (raw & _LOW).view(np.int64), -1)
+
+    def _find(self, keys: U64) -> I64:
+        """The value word of each key's slot (position, and tag when tagged), -1 when
+        absent."""
         keys = np.asarray(keys, dtype=np.uint64)
         if self.seen is not None:
             bit = keys >> np.uint64(64 - self.seen_bits)

@@ -2,9 +2,10 @@
 
 Ids are hashed to 64 bits and looked up in a hash table built once
 (:class:`mlm_audit.scan.hashindex.HashIndex`: no table rebuilt per batch); every hit is
-confirmed by a second, independent 64-bit hash of the id, so a wrong match needs two
-simultaneous 64-bit collisions (about 1 in 10^19 per lookup against a billion agents).
-Should two agent ids share the first hash, lookups fall back to an exact join.
+confirmed by 32 bits of a second, independent 64-bit hash of the id, kept in the table's
+slot beside the position (no second random read). A wrong match needs a 64-bit collision
+with some agent and a 32-bit one at once: about 1 in 10^20 per lookup against a billion
+agents. Should two agent ids share the first hash, lookups fall back to an exact join.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit.packsort import sort_words
-from mlm_audit.scan.hashindex import HashIndex
+from mlm_audit.scan.hashindex import TAGGED_KEYS, HashIndex
 
 SEED = 0x5EED
 CHECK_SEED = 0xC0FFEE
@@ -29,8 +30,10 @@ class AgentIndex:
     def __init__(self, agent_ids: pl.Series) -> None:
         self.ids = agent_ids.cast(pl.String).rechunk()
         h = id_hash(self.ids)
-        self.table = HashIndex(h)
-        self.check = self.ids.hash(CHECK_SEED).to_numpy()
+        check = self.ids.hash(CHECK_SEED).to_numpy()
+        # past 2^32 - 1 agents the positions need the whole word: checked from an array
+        self.check = None if h.size < TAGGED_KEYS else check
+        self.table = HashIndex(h, tags=check if self.check is None else None)
         hs = sort_words(h)
         self.exact = bool((hs[1:] == hs[:-1]).any())
 
@@ -62,6 +65,11 @@ class AgentIndex:
               given: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.int32]:
         """Dense index of the ids with these two hashes, -1 where not an agent (or not
         ``given``: null)."""
+        if self.check is None:
+            pos = self.table.find_tagged(h, check)
+            if given is not None:
+                pos[~given] = -1
+            return pos.astype(np.int32)
         pos = self.table.find(h)
         hit = pos >= 0
         cand = np.where(hit, pos, 0)

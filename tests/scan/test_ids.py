@@ -10,11 +10,15 @@ from mlm_audit.scan import derive, ids
 from mlm_audit.scan.ids import AgentIndex
 
 
+@pytest.mark.parametrize("tagged", [True, False])
 @pytest.mark.parametrize("exact", [False, True])
-def test_runs_of_repeated_ids_are_looked_up_once(exact: bool,
+def test_runs_of_repeated_ids_are_looked_up_once(exact: bool, tagged: bool,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    if not tagged:  # as past 2^32 - 1 agents: the check hashes are read from an array
+        monkeypatch.setattr(ids, "TAGGED_KEYS", 10)
     agents = pl.Series([f"A{i}" for i in range(50)])
     index = AgentIndex(agents)
+    assert (index.check is None) == tagged
     index.exact = exact  # as when two agent ids share a hash
     rng = np.random.default_rng(2)
     pool = [f"A{i}" for i in range(60)] + [None]  # A50.. are not agents

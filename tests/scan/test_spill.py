@@ -111,3 +111,25 @@ def test_hash_index_with_keys_crowding_one_slot() -> None:
     assert (index._home(keys) == 0).all()  # one home slot: a probe run of 300
     assert index.find(keys).tolist() == list(range(300))
     assert index.find(keys[:10] + np.uint64(1)).tolist() == [-1] * 10
+
+
+def test_hash_index_with_tags() -> None:
+    """Tags ride in the slot: a hit needs the key and the low 32 bits of its tag; ``find``
+    still gives plain positions (the first of a repeated key)."""
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 1 << 63, 2000, dtype=np.int64).astype(np.uint64)
+    keys[1500:] = keys[:500]  # repeated keys: the first position wins
+    tags = rng.integers(0, 1 << 63, keys.size, dtype=np.int64).astype(np.uint64)
+    tags[7] = np.uint64((1 << 64) - 1)  # a tag of all ones is not taken for an empty slot
+    index = HashIndex(keys, tags=tags)
+    want = [int(np.flatnonzero(keys == k)[0]) for k in keys[:1500]]
+    assert index.find(keys[:1500]).tolist() == want
+    assert index.find_tagged(keys[:1500], tags[want]).tolist() == want
+    # the high half of a tag is not kept: only the low 32 bits must match
+    assert index.find_tagged(keys[:3], tags[:3] ^ np.uint64(1 << 40)).tolist() == [0, 1, 2]
+    assert index.find_tagged(keys[:3], tags[:3] ^ np.uint64(1)).tolist() == [-1] * 3
+    absent = keys[:5] + np.uint64(1)
+    assert index.find(absent).tolist() == [-1] * 5
+    assert index.find_tagged(absent, np.full(5, (1 << 64) - 1, np.uint64)).tolist() == [-1] * 5
+    with pytest.raises(ValueError, match="without tags"):
+        HashIndex(keys).find_tagged(keys, tags)
