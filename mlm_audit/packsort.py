@@ -41,10 +41,14 @@ def numpy_for(size: int) -> bool:
     return size <= SMALL or numpy_sorts_fast()
 
 
-def sort_words(a: A) -> A:
+def sort_words(a: A, in_place: bool = False) -> A:
     """``np.sort(a)`` of a 1-D integer array, as a new array (read-only when polars sorts
-    it: polars' buffer)."""
+    it: polars' buffer). ``in_place``: the caller no longer needs ``a``, which numpy then
+    sorts where it lies (``a`` itself is returned) instead of copying it first."""
     if numpy_for(a.size):
+        if in_place:
+            a.sort()
+            return a
         return cast(A, np.sort(a))
     return cast(A, pl.Series(a).sort(multithreaded=False).to_numpy())
 
@@ -81,7 +85,7 @@ def packed_sort(keys: npt.NDArray[np.unsignedinteger], key_bits: int, copy: bool
     words = keys.astype(np.uint64, copy=copy)
     words <<= np.uint64(row_bits)
     words |= np.arange(n, dtype=np.uint64)
-    ordered = sort_words(words)
+    ordered = sort_words(words, in_place=True)  # words are this function's own or given
     order = (ordered & np.uint64((1 << row_bits) - 1)).view(np.int64)
     np.right_shift(ordered, np.uint64(row_bits), out=words)
     return order, words

@@ -49,6 +49,8 @@ def test_sort_words_sorts_as_numpy_does(n: int, dtype: type, sorter: str) -> Non
     assert got.dtype == values.dtype
     assert got.tolist() == np.sort(given).tolist()
     assert values.tolist() == given.tolist()  # a new array: the caller's is left alone
+    mine = values.copy()
+    assert sort_words(mine, in_place=True).tolist() == np.sort(given).tolist()
 
 
 def test_the_probe_chooses_once() -> None:

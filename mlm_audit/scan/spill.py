@@ -228,7 +228,8 @@ def repeated(spill: Spill, col: str) -> npt.NDArray[np.uint64]:
         at = [np.concatenate([[0], np.searchsorted(c, edges), [c.size]]) for c in cols]
         for r in range(pieces):
             h = sort_words(np.concatenate([c[a[r]:a[r + 1]]
-                                           for c, a in zip(cols, at, strict=True)]))
+                                           for c, a in zip(cols, at, strict=True)]),
+                           in_place=True)
             dup = h[1:] == h[:-1]
             if dup.any():
                 found.append(np.unique(h[1:][dup]))
