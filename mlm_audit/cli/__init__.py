@@ -6,3 +6,4 @@ from mlm_audit.cli import memory
 POLARS_ALLOCATOR_SET = memory.polars_keep_freed()
 BLAS_ONE_THREAD = memory.blas_one_thread()
 POLARS_SMALL_CHUNKS = memory.polars_small_chunks()
+POLARS_THREADS_SET = memory.polars_half_the_cores()

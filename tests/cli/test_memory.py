@@ -167,3 +167,31 @@ def test_csv_read_in_small_chunks_loses_no_row(tmp_path, monkeypatch):
     assert got["order_id"].to_list() == [f"O{i}" for i in range(20_000)]
     assert got["note"][12345] == "note\n12345"
     assert got["_row"].to_list() == list(range(2, 20_002))  # records numbered in order
+
+
+def test_polars_gets_half_the_cores_before_polars_loads(monkeypatch):
+    code = ("import os; import mlm_audit.cli.main as m, mlm_audit.cli as c, polars as pl; "
+            "print(c.POLARS_THREADS_SET, os.environ.get('POLARS_MAX_THREADS'), "
+            "pl.thread_pool_size())")
+    half = str(max(1, memory.usable_cores() // 2))
+    monkeypatch.delenv(memory.POLARS_THREADS_ENV, raising=False)  # _fresh copies os.environ
+    assert _fresh(code) == f"True {half} {half}"  # set before polars loaded, and in force
+    assert _fresh(code, POLARS_MAX_THREADS="3") == "False 3 3"  # the user's choice stands
+    late = "import polars, mlm_audit.cli as c; print(c.POLARS_THREADS_SET)"
+    assert _fresh(late) == "False"  # polars loaded first: its pool may be running
+
+
+def test_usable_cores_follows_the_affinity(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 3, 5}, raising=False)
+    assert memory.usable_cores() == 3
+    monkeypatch.delenv(memory.POLARS_THREADS_ENV, raising=False)
+    monkeypatch.setattr(memory, "_polars_loaded", lambda: False)
+    assert memory.polars_half_the_cores()
+    assert os.environ[memory.POLARS_THREADS_ENV] == "1"
+
+    def unknown(_pid: int) -> set[int]:
+        raise OSError
+
+    monkeypatch.setattr(os, "sched_getaffinity", unknown)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert memory.usable_cores() == 8
