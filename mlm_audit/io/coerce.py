@@ -23,6 +23,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mlm_audit import kernels
 from mlm_audit.schema import MINOR_UNITS, TS
 
 DATE_FORMATS = (
@@ -170,7 +171,10 @@ def _money_decimal(df: pl.DataFrame, col: str, scale: int, minor: bool
 def _money_fast(df: pl.DataFrame, col: str, minor: bool) -> tuple[pl.Series, pl.Series]:
     """Money from text, fast for clean values (``12.50``, ``-12``, ``+3.00``): the value
     :func:`money_clean` reads, then :func:`money_rest` for the rows it leaves."""
-    return money_rest(df, col, minor, df.select(money_clean(col, minor))[col])
+    clean = money_clean_series(df[col], minor)
+    if clean is None:
+        clean = df.select(money_clean(col, minor))[col]
+    return money_rest(df, col, minor, clean)
 
 
 def money_clean(col: str, minor: bool) -> pl.Expr:
@@ -189,6 +193,34 @@ def money_clean(col: str, minor: bool) -> pl.Expr:
     clean = s.str.contains(rf"^[+-]?[0-9]{{1,{MAX_WHOLE_DIGITS}}}(?:\.[0-9]{{2}})?$")
     cents = s.cast(pl.Decimal(18, 2), strict=False).to_physical().cast(pl.Int64)
     return pl.when(clean).then(cents).alias(col)
+
+
+def money_clean_series(s: pl.Series, minor: bool) -> pl.Series | None:
+    """:func:`money_clean` of a text column by the compiled kernel
+    (:func:`mlm_audit.kernels.money_views`), which reads the clean values of up to 12 bytes
+    from the column's Arrow views and leaves every other value null for :func:`money_rest`,
+    as :func:`money_clean` leaves its own (the values it reads are a subset of those, with
+    the same amounts); None when the kernel is not built, for ``minor`` columns, or when
+    the column's chunks do not come as string views."""
+    if minor or s.dtype != pl.String or kernels.library() is None:
+        return None
+    parts: list[npt.NDArray[np.int64]] = []
+    masks: list[npt.NDArray[np.bool_]] = []
+    for chunk in s.get_chunks():
+        views = _views(chunk)
+        if views is None:
+            return None
+        got = kernels.money_views(views)
+        if got is None:
+            return None
+        cents, ok = got
+        if chunk.null_count():
+            ok &= chunk.is_not_null().to_numpy()
+        parts.append(cents)
+        masks.append(ok)
+    values = pl.Series(s.name, np.concatenate(parts) if parts else np.zeros(0, np.int64))
+    clean = np.concatenate(masks) if masks else np.zeros(0, bool)
+    return values if clean.all() else values.set(pl.Series(~clean), None)
 
 
 def money_rest(df: pl.DataFrame, col: str, minor: bool, val: pl.Series

@@ -164,7 +164,7 @@ def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
     schema = SCHEMAS[table]
     required = set(REQUIRED_VALUES[table])
     minor = tm.money_unit == "minor"
-    exprs: list[pl.Expr] = []
+    exprs: list[pl.Expr | pl.Series] = []
     flags: list[pl.Series] = []
     money_cols: list[str] = []
     date_cols: list[str] = []
@@ -177,8 +177,9 @@ def coerce_frame(table: str, df: pl.DataFrame, tm: TableMapping, file: str,
         if dtype == pl.Int64() and df.schema[col] == pl.String:
             got = money_few(df[col], minor)  # a column of few spellings: each parsed once
             if got is None:
-                exprs.append(coerce.money_clean(col, minor))  # finished below
-                text_money.append(col)
+                clean = coerce.money_clean_series(df[col], minor)  # compiled, if built
+                exprs.append(coerce.money_clean(col, minor) if clean is None else clean)
+                text_money.append(col)  # finished below
             else:
                 flags.extend([got[0], got[1].alias(f"_bad_{col}")])
             money_cols.append(col)

@@ -1,0 +1,94 @@
+"""The compiled row loops (``_kernels.c``), when the package was built with them.
+
+The library is compiled when the package is built (``hatch_build.py``) and loaded here with
+ctypes, which releases the interpreter lock for each call: the scan's two passes run their
+kernels side by side. It is used only when it was compiled from the ``_kernels.c`` beside
+it (its SHA-256 is built in): an in-place build older than its source is not. Without it,
+or with ``MLM_AUDIT_KERNELS=0`` in the environment, every caller takes its NumPy/polars
+path, which gives the same results (tests/test_kernels.py holds each kernel to its twin).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE / "_kernels.c"
+LIBRARY = HERE / "_kernels.so"
+SWITCH = "MLM_AUDIT_KERNELS"  # "0": use the NumPy paths (for comparison and diagnosis)
+
+_P = ctypes.c_void_p
+_N = ctypes.c_int64
+
+
+@functools.cache
+def library() -> ctypes.CDLL | None:
+    """The loaded library, or None (see :func:`status`)."""
+    lib, _why = _load()
+    return lib
+
+
+def status() -> str:
+    """Whether the compiled kernels are in use, and if not, why."""
+    return _load()[1]
+
+
+@functools.cache
+def _load() -> tuple[ctypes.CDLL | None, str]:
+    if os.environ.get(SWITCH, "1") == "0":
+        return None, f"off ({SWITCH}=0)"
+    if not LIBRARY.exists():
+        return None, "not built (no C compiler when the package was installed)"
+    try:
+        lib = ctypes.CDLL(str(LIBRARY))
+    except OSError as e:
+        return None, f"cannot load {LIBRARY.name}: {e}"
+    lib.mlm_kernels_source.restype = ctypes.c_char_p
+    built = (lib.mlm_kernels_source() or b"").decode("ascii", "replace")
+    if not SOURCE.exists() or built != hashlib.sha256(SOURCE.read_bytes()).hexdigest():
+        return None, "built from another version of _kernels.c (reinstall to rebuild)"
+    lib.mlm_probe.argtypes = [_P, ctypes.c_int, _P, _N, _P]
+    lib.mlm_probe.restype = None
+    lib.mlm_money_views.argtypes = [_P, _N, _P, _P]
+    lib.mlm_money_views.restype = None
+    return lib, "in use"
+
+
+def _ptr(a: npt.NDArray[np.generic]) -> int:
+    return int(a.ctypes.data)
+
+
+def probe(table: npt.NDArray[np.uint64], bits: int, keys: npt.NDArray[np.uint64]
+          ) -> npt.NDArray[np.uint64] | None:
+    """:meth:`mlm_audit.scan.hashindex.HashIndex._search` in C: the value word of each key's
+    slot (all ones: absent); None without the library. ``table``: the flat (key, value)
+    words, C-contiguous."""
+    lib = library()
+    if lib is None:
+        return None
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    out = np.empty(keys.size, dtype=np.uint64)
+    lib.mlm_probe(_ptr(table), bits, _ptr(keys), keys.size, _ptr(out))
+    return out
+
+
+def money_views(views: npt.NDArray[np.uint8]
+                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]] | None:
+    """Minor units of the clean amounts among Arrow string views (``n x 16`` bytes), and
+    which rows were clean (see ``mlm_money_views``); None without the library."""
+    lib = library()
+    if lib is None:
+        return None
+    views = np.ascontiguousarray(views, dtype=np.uint8)
+    n = views.size // 16
+    cents = np.empty(n, dtype=np.int64)
+    ok = np.empty(n, dtype=np.uint8)
+    lib.mlm_money_views(_ptr(views), n, _ptr(cents), _ptr(ok))
+    return cents, ok.view(np.bool_)

@@ -1,0 +1,153 @@
+"""The compiled kernels give what their NumPy/polars twins give, on every input tried."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import polars as pl
+import pytest
+
+from mlm_audit import kernels
+from mlm_audit.io import coerce
+from mlm_audit.io.loader import coerce_frame
+from mlm_audit.io.mapping import MappingFile
+from mlm_audit.io.stream_merge import Quiet
+from mlm_audit.scan.hashindex import HashIndex
+
+built = pytest.mark.skipif(kernels.library() is None,
+                           reason=f"compiled kernels: {kernels.status()}")
+
+
+@pytest.fixture
+def numpy_only(monkeypatch):
+    """Every caller takes its NumPy/polars path."""
+    monkeypatch.setattr(kernels, "library", lambda: None)
+
+
+def _without_kernels(monkeypatch, fn):
+    with monkeypatch.context() as m:
+        m.setattr(kernels, "library", lambda: None)
+        return fn()
+
+
+@built
+@pytest.mark.parametrize("tagged", [False, True])
+def test_probe_finds_what_the_numpy_search_finds(monkeypatch, tagged):
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 2**64 - 1, 50_000, dtype=np.uint64)
+    keys[100:200] = keys[:100]  # repeated keys: the first position wins
+    keys[300:1300] = np.arange(1000, dtype=np.uint64)  # small keys crowd a few homes
+    tags = rng.integers(0, 2**32, keys.size, dtype=np.uint64) if tagged else None
+    table = HashIndex(keys, tags=tags)
+    probes = np.concatenate([keys, rng.integers(0, 2**64 - 1, 50_000, dtype=np.uint64),
+                             np.arange(2000, dtype=np.uint64)])
+    compiled = table._search(probes)
+    plain = _without_kernels(monkeypatch, lambda: table._search(probes))
+    assert np.array_equal(compiled, plain)
+    assert (compiled[:keys.size] != -1).all() and (compiled[50_000:100_000] == -1).all()
+
+
+@built
+def test_probe_on_a_full_run_of_slots_stops_at_the_empty_one(monkeypatch):
+    keys = np.arange(5000, dtype=np.uint64) << np.uint64(40)  # long runs of probing
+    table = HashIndex(keys, sparse=True)
+    probes = np.concatenate([keys, keys + np.uint64(1)])
+    got = table.find(probes)
+    assert np.array_equal(got, _without_kernels(monkeypatch, lambda: table.find(probes)))
+    assert np.array_equal(got[:5000], np.arange(5000)) and (got[5000:] == -1).all()
+
+
+def _money_strings() -> list[str | None]:
+    random.seed(3)
+    alphabet = list("0123456789") * 3 + list("+-.,¥ ") + ["１", "e", "\t"]
+    found: set[str] = set()
+    for n in range(0, 15):
+        for _ in range(3000):
+            found.add("".join(random.choice(alphabet) for _ in range(n)))
+    found |= {"12.50", "-12.50", "+3.00", "0", "-0.00", "12.5", "12.345", ".50", "5.",
+              "+.50", "99999999999", "999999999.99", "9999999999.99", "12345678901234.56",
+              "1,200.50", " 12.50", "12.50 ", "-", "+", ""}
+    return [*sorted(found), None, None]
+
+
+@built
+def test_money_kernel_reads_the_clean_values_money_clean_reads(monkeypatch):
+    values = _money_strings()
+    df = pl.DataFrame({"amount": values}, schema={"amount": pl.String})
+    compiled = coerce.money_clean_series(df["amount"], minor=False)
+    assert compiled is not None
+    plain = df.select(coerce.money_clean("amount", False))["amount"]
+    read = compiled.is_not_null()
+    # the kernel reads a subset of money_clean's values (at most 12 bytes), the same amounts
+    assert not (read & plain.is_null()).any()
+    assert compiled.filter(read).to_list() == plain.filter(read).to_list()
+    assert read.sum() > 500  # it reads the common forms
+    assert compiled.filter(pl.Series(values).is_in(["12.50", "-12.50", "+3.00", "-0.00"])
+                           ).to_list() == [300, 0, -1250, 1250]  # sorted spellings' order
+
+
+@built
+def test_money_columns_coerce_alike_with_and_without_the_kernel(monkeypatch):
+    values = _money_strings()
+    n = len(values)
+    df = pl.DataFrame({"order_id": [f"O{i}" for i in range(n)], "buyer_id": ["A1"] * n,
+                       "amount": values, "_row": list(range(2, n + 2))},
+                      schema={"order_id": pl.String, "buyer_id": pl.String,
+                              "amount": pl.String, "_row": pl.Int64})
+    tm = MappingFile().orders
+    compiled = coerce_frame("orders", df, tm, "orders.csv", Quiet())
+    plain = _without_kernels(monkeypatch,
+                             lambda: coerce_frame("orders", df, tm, "orders.csv", Quiet()))
+    assert compiled[1] == plain[1] and compiled[0].equals(plain[0])
+    val, bad = coerce.money(df, "amount", False)
+    other_val, other_bad = _without_kernels(monkeypatch,
+                                            lambda: coerce.money(df, "amount", False))
+    assert val.equals(other_val) and bad.equals(other_bad)
+
+
+@built
+def test_money_kernel_skips_nulls_whatever_their_views_hold():
+    s = pl.Series("amount", ["12.00", None, "3.50"] * 1000)
+    got = coerce.money_clean_series(s, minor=False)
+    assert got is not None
+    assert got[:3].to_list() == [1200, None, 350]
+    assert got.null_count() == 1000
+
+
+def test_minor_units_and_other_types_take_the_polars_path():
+    assert coerce.money_clean_series(pl.Series(["12"]), minor=True) is None
+    assert coerce.money_clean_series(pl.Series([12]), minor=False) is None
+
+
+def test_without_the_library_every_kernel_says_so(numpy_only):
+    assert kernels.library() is None
+    assert kernels.probe(np.zeros(4, np.uint64), 1, np.zeros(1, np.uint64)) is None
+    assert kernels.money_views(np.zeros(16, np.uint8)) is None
+    assert coerce.money_clean_series(pl.Series(["1.00"]), minor=False) is None
+    table = HashIndex(np.array([5, 9], dtype=np.uint64))
+    assert table.find(np.array([9, 5, 7], dtype=np.uint64)).tolist() == [1, 0, -1]
+
+
+def test_status_names_why_the_kernels_are_not_used(monkeypatch, tmp_path):
+    def fresh() -> str:
+        kernels._load.cache_clear()
+        kernels.library.cache_clear()
+        return kernels.status()
+
+    try:
+        monkeypatch.setenv(kernels.SWITCH, "0")
+        assert fresh() == f"off ({kernels.SWITCH}=0)"
+        monkeypatch.delenv(kernels.SWITCH)
+        monkeypatch.setattr(kernels, "LIBRARY", tmp_path / "missing.so")
+        assert fresh().startswith("not built")
+        if kernels.HERE.joinpath("_kernels.so").exists():
+            monkeypatch.setattr(kernels, "LIBRARY", kernels.HERE / "_kernels.so")
+            other = tmp_path / "_kernels.c"
+            other.write_text(kernels.SOURCE.read_text() + "\n/* changed */\n")
+            monkeypatch.setattr(kernels, "SOURCE", other)
+            assert fresh().startswith("built from another version")
+            assert kernels.library() is None
+    finally:
+        monkeypatch.undo()
+        fresh()
