@@ -86,3 +86,111 @@ void mlm_money_views(const uint8_t *views, int64_t n, int64_t *cents, uint8_t *o
         ok[i] = 1;
     }
 }
+
+/* AgentIndex.lookup on a tagged table (HashIndex(tags=...)): the position of each id given
+ * by its two hashes h and check, -1 where the id is not an agent or not given (given may be
+ * NULL: every row given). A row whose h, check and given equal the row before's takes that
+ * row's answer (the orders of one buyer come together); otherwise its slot is searched and
+ * the hit confirmed by the low 32 bits of check, kept in the slot's value beside the
+ * position. The home slot of the row AHEAD on is prefetched. */
+void mlm_lookup_tagged(const uint64_t *table, int bits, const uint64_t *h,
+                       const uint64_t *check, const uint8_t *given, int64_t n, int32_t *out) {
+    const int shift = 64 - bits;
+    for (int64_t i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            __builtin_prefetch(table + 2 * ((h[i + AHEAD] * MIX) >> shift), 0, 0);
+        if (i > 0 && h[i] == h[i - 1] && check[i] == check[i - 1] &&
+            (given == NULL || given[i] == given[i - 1])) {
+            out[i] = out[i - 1];
+            continue;
+        }
+        if (given != NULL && !given[i]) {
+            out[i] = -1;
+            continue;
+        }
+        const uint64_t k = h[i];
+        uint64_t s = (k * MIX) >> shift;
+        uint64_t v = table[2 * s + 1];
+        while (v != EMPTY && table[2 * s] != k) {
+            s++;
+            v = table[2 * s + 1];
+        }
+        out[i] = (v != EMPTY && (v >> 32) == (check[i] & 0xFFFFFFFFULL))
+                     ? (int32_t)(v & 0xFFFFFFFFULL) : -1;
+    }
+}
+
+/* Dim.gen on the packed tree (per agent: pre, then level << 40 | pre + size): generations
+ * from upper[i] down to lower[i], -1 when either is negative or outside a tree (level 0), or
+ * lower is not in upper's downline. Both agents' entries are prefetched AHEAD rows on. */
+void mlm_gen(const int64_t *tree, const int32_t *upper, const int32_t *lower, int64_t n,
+             int32_t *out) {
+    const int64_t low40 = ((int64_t)1 << 40) - 1;
+    for (int64_t i = 0; i < n; i++) {
+        if (i + AHEAD < n) {
+            if (upper[i + AHEAD] >= 0) __builtin_prefetch(tree + 2 * (int64_t)upper[i + AHEAD], 0, 0);
+            if (lower[i + AHEAD] >= 0) __builtin_prefetch(tree + 2 * (int64_t)lower[i + AHEAD], 0, 0);
+        }
+        const int32_t u = upper[i], v = lower[i];
+        if (u < 0 || v < 0) {
+            out[i] = -1;
+            continue;
+        }
+        const int64_t pu = tree[2 * (int64_t)u], wu = tree[2 * (int64_t)u + 1];
+        const int64_t pv = tree[2 * (int64_t)v], wv = tree[2 * (int64_t)v + 1];
+        const int64_t lu = wu >> 40, lv = wv >> 40;
+        out[i] = (lu > 0 && lv > 0 && pv >= pu && pv < (wu & low40)) ? (int32_t)(lv - lu) : -1;
+    }
+}
+
+/* coerce._iso_seconds on Arrow string views: microseconds since 1970 of each value spelled
+ * YYYY-MM-DD hh:mm:ss (or with T) that is a real date and time (year 1 to 9999, seconds up
+ * to 59), ok[i] = 1; ok[i] = 0 for any other value. A view of 19 bytes holds a 4-byte
+ * prefix, the index of the data buffer and the offset of the value in it; buffers[] are the
+ * data buffers' addresses. The caller decides the nulls (ok of a null is meaningless). */
+static int two(const uint8_t *s, int *v) {
+    const uint8_t a = (uint8_t)(s[0] - '0'), b = (uint8_t)(s[1] - '0');
+    if (a > 9 || b > 9) return 0;
+    *v = a * 10 + b;
+    return 1;
+}
+
+static int64_t days_from_civil(int64_t y, int m, int d) { /* proleptic Gregorian */
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const int64_t yoe = y - era * 400;
+    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void mlm_iso_views(const uint8_t *views, const uint8_t *const *buffers, int64_t nbuf,
+                   int64_t n, int64_t *us, uint8_t *ok) {
+    static const int mdays[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (int64_t i = 0; i < n; i++) {
+        const uint8_t *v = views + 16 * i;
+        uint32_t len, buf, off;
+        memcpy(&len, v, 4);
+        memcpy(&buf, v + 8, 4);
+        memcpy(&off, v + 12, 4);
+        us[i] = 0;
+        ok[i] = 0;
+        if (len != 19 || (int64_t)buf >= nbuf)
+            continue;
+        const uint8_t *s = buffers[buf] + off;
+        int c1, c2, mo, d, hh, mi, se;
+        if (!two(s, &c1) || !two(s + 2, &c2) || s[4] != '-' || !two(s + 5, &mo) ||
+            s[7] != '-' || !two(s + 8, &d) || (s[10] != ' ' && s[10] != 'T') ||
+            !two(s + 11, &hh) || s[13] != ':' || !two(s + 14, &mi) || s[16] != ':' ||
+            !two(s + 17, &se))
+            continue;
+        const int y = c1 * 100 + c2;
+        if (y < 1 || mo < 1 || mo > 12 || hh > 23 || mi > 59 || se > 59 || d < 1)
+            continue;
+        const int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (d > mdays[mo] + (mo == 2 && leap))
+            continue;
+        us[i] = ((days_from_civil(y, mo, d) * 86400) + hh * 3600 + mi * 60 + se) * 1000000LL;
+        ok[i] = 1;
+    }
+}

@@ -58,6 +58,12 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.mlm_probe.restype = None
     lib.mlm_money_views.argtypes = [_P, _N, _P, _P]
     lib.mlm_money_views.restype = None
+    lib.mlm_lookup_tagged.argtypes = [_P, ctypes.c_int, _P, _P, _P, _N, _P]
+    lib.mlm_lookup_tagged.restype = None
+    lib.mlm_gen.argtypes = [_P, _P, _P, _N, _P]
+    lib.mlm_gen.restype = None
+    lib.mlm_iso_views.argtypes = [_P, _P, _N, _N, _P, _P]
+    lib.mlm_iso_views.restype = None
     return lib, "in use"
 
 
@@ -92,3 +98,52 @@ def money_views(views: npt.NDArray[np.uint8]
     ok = np.empty(n, dtype=np.uint8)
     lib.mlm_money_views(_ptr(views), n, _ptr(cents), _ptr(ok))
     return cents, ok.view(np.bool_)
+
+
+def lookup_tagged(table: npt.NDArray[np.uint64], bits: int, h: npt.NDArray[np.uint64],
+                  check: npt.NDArray[np.uint64], given: npt.NDArray[np.bool_] | None
+                  ) -> npt.NDArray[np.int32] | None:
+    """:meth:`mlm_audit.scan.ids.AgentIndex.lookup` on a tagged table, given the two hashes
+    of each id (and which ids are given, None: all): positions, -1 where not an agent;
+    None without the library."""
+    lib = library()
+    if lib is None:
+        return None
+    h = np.ascontiguousarray(h, dtype=np.uint64)
+    check = np.ascontiguousarray(check, dtype=np.uint64)
+    flags = None if given is None else np.ascontiguousarray(given, dtype=np.bool_)
+    out = np.empty(h.size, dtype=np.int32)
+    lib.mlm_lookup_tagged(_ptr(table), bits, _ptr(h), _ptr(check),
+                          None if flags is None else _ptr(flags), h.size, _ptr(out))
+    return out
+
+
+def gen(tree: npt.NDArray[np.int64], upper: npt.NDArray[np.integer],
+        lower: npt.NDArray[np.integer]) -> npt.NDArray[np.int32] | None:
+    """:meth:`mlm_audit.scan.dim.Dim.gen` on the packed tree (``pre``, then ``level << 40 |
+    pre + size`` per agent, C-contiguous); None without the library."""
+    lib = library()
+    if lib is None:
+        return None
+    u = np.ascontiguousarray(upper, dtype=np.int32)
+    v = np.ascontiguousarray(lower, dtype=np.int32)
+    out = np.empty(u.size, dtype=np.int32)
+    lib.mlm_gen(_ptr(tree), _ptr(u), _ptr(v), u.size, _ptr(out))
+    return out
+
+
+def iso_views(views: npt.NDArray[np.uint8], buffers: list[int]
+              ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]] | None:
+    """Microseconds of the ``YYYY-MM-DD hh:mm:ss`` values among Arrow string views (``n x
+    16`` bytes; ``buffers``: addresses of the array's data buffers), and which rows were such
+    values (see ``mlm_iso_views``); None without the library."""
+    lib = library()
+    if lib is None:
+        return None
+    views = np.ascontiguousarray(views, dtype=np.uint8)
+    n = views.size // 16
+    addresses = (ctypes.c_void_p * max(len(buffers), 1))(*buffers)
+    us = np.empty(n, dtype=np.int64)
+    ok = np.empty(n, dtype=np.uint8)
+    lib.mlm_iso_views(_ptr(views), addresses, len(buffers), n, _ptr(us), _ptr(ok))
+    return us, ok.view(np.bool_)

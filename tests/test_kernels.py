@@ -151,3 +151,88 @@ def test_status_names_why_the_kernels_are_not_used(monkeypatch, tmp_path):
     finally:
         monkeypatch.undo()
         fresh()
+
+
+@built
+def test_lookup_finds_what_the_numpy_lookup_finds(monkeypatch):
+    from mlm_audit.scan.ids import RUN_ROWS, AgentIndex
+
+    ids = pl.Series([f"A{i}" for i in range(20_000)])
+    index = AgentIndex(ids)
+    assert index.check is None  # tagged: the kernel's table
+    rng = np.random.default_rng(11)
+    picked = rng.integers(0, 30_000, 5 * RUN_ROWS)  # a third are not agents
+    values = [f"A{i}" if i % 7 else None for i in np.repeat(picked, 3)]  # runs and nulls
+    values += ["A5", " A5", "", "a5", "A19999", "A20000"]
+    s = pl.Series(values, dtype=pl.String)
+    got = index.lookup(s)
+    plain = _without_kernels(monkeypatch, lambda: index.lookup(s))
+    assert got.dtype == np.int32 and np.array_equal(got, plain)
+    assert got[-6:].tolist() == [5, -1, -1, -1, 19999, -1]
+    assert (got[np.flatnonzero(s.is_null().to_numpy())] == -1).all()
+
+
+@built
+def test_gen_counts_generations_as_the_numpy_gen_does(monkeypatch):
+    from mlm_audit.schema import Dataset
+    from mlm_audit.network import Network
+
+    # 0 -> 1 -> 2 -> 3, 0 -> 4; 5 alone; 6 <-> 7 a cycle (outside any tree)
+    agents = pl.DataFrame({"agent_id": [str(i) for i in range(8)],
+                           "sponsor_id": [None, "0", "1", "2", "0", None, "7", "6"]})
+    net = Network.from_dataset(Dataset.from_frames(agents))
+    dim = net.dim
+    rng = np.random.default_rng(5)
+    upper = rng.integers(-1, 8, 5000).astype(np.int32)
+    lower = rng.integers(-1, 8, 5000).astype(np.int32)
+    got = dim.gen(upper, lower)
+    assert np.array_equal(got, _without_kernels(monkeypatch, lambda: dim.gen(upper, lower)))
+    pairs = np.array([[0, 3], [1, 3], [3, 1], [0, 4], [4, 2], [5, 5], [6, 7], [-1, 2]])
+    got = dim.gen(pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32))
+    assert got.tolist() == [3, 2, -1, 1, -1, 0, -1, -1]
+
+
+def _timestamps() -> list[str | None]:
+    rng = random.Random(9)
+    out: list[str | None] = []
+    for _ in range(4000):
+        y, mo, d = rng.randint(1, 9999), rng.randint(0, 13), rng.randint(0, 32)
+        h, mi, se = rng.randint(0, 24), rng.randint(0, 60), rng.randint(0, 61)
+        out.append(f"{y:04d}-{mo:02d}-{d:02d}{rng.choice(' T')}{h:02d}:{mi:02d}:{se:02d}")
+    out += ["2024-02-29 12:00:00", "2023-02-29 12:00:00", "1900-02-29 00:00:00",
+            "2000-02-29 23:59:59", "0000-01-01 00:00:00", "2024-01-01 00:00:60",
+            "2024-1-01 00:00:000", "2024/01/01 00:00:00", "2024-01-01 00:00:0x", None]
+    return out
+
+
+@built
+def test_iso_kernel_reads_real_dates_as_the_arrow_cast_does(monkeypatch):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = _timestamps()
+    for value in values:
+        s = pl.Series("t", [value, "2024-03-01 08:00:00"], dtype=pl.String)
+        got = coerce._iso_compiled(s)
+        try:
+            want = pl.Series("t", pc.cast(s.to_arrow(), pa.timestamp("us"))).cast(coerce.TS)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            want = None
+        if got is not None:  # what the kernel reads, the cast reads alike
+            assert want is not None and got.equals(want), value
+    read = sum(coerce._iso_compiled(pl.Series([v], dtype=pl.String)) is not None
+               for v in values)
+    assert read > 1000  # it reads the real ones
+
+
+@built
+def test_dates_come_out_alike_with_and_without_the_kernel(monkeypatch):
+    clean = [f"2024-{m:02d}-{d:02d} 0{d % 10}:1{m % 10}:59" for m in range(1, 13)
+             for d in range(1, 29)] * 50
+    for values in (clean, [*clean, None, None], [*clean, "2024-13-01 00:00:00"]):
+        df = pl.DataFrame({"paid_at": values}, schema={"paid_at": pl.String})
+        got = coerce.dates(df, "paid_at")
+        plain = _without_kernels(monkeypatch, lambda df=df: coerce.dates(df, "paid_at"))
+        assert got[0].equals(plain[0]) and got[1].equals(plain[1])
+    assert coerce._iso_compiled(pl.Series([*clean, None])) is not None
+    assert coerce._iso_compiled(pl.Series([*clean, "2024-02-30 00:00:00"])) is None

@@ -107,6 +107,13 @@ def _views(s: pl.Series) -> npt.NDArray[np.uint8] | None:
     """The 16-byte views of a text column, one row each: the length (u32), then up to 12
     bytes of the value inline, or a 4-byte prefix, the buffer index and the offset of the
     value (the Arrow columnar format); None when polars does not hand out views."""
+    got = _view_array(s)
+    return None if got is None else got[0]
+
+
+def _view_array(s: pl.Series) -> tuple[npt.NDArray[np.uint8], pa.Array] | None:
+    """:func:`_views` and the Arrow array they belong to (which holds the data buffers the
+    views point into: keep it while the views are read)."""
     arr = s.rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arr, pa.ChunkedArray):
         if arr.num_chunks != 1:
@@ -116,9 +123,9 @@ def _views(s: pl.Series) -> npt.NDArray[np.uint8] | None:
         return None
     n = len(arr)
     if n == 0:
-        return np.zeros((0, 16), dtype=np.uint8)
+        return np.zeros((0, 16), dtype=np.uint8), arr
     return np.frombuffer(arr.buffers()[1], dtype=np.uint8).reshape(-1, 16)[
-        arr.offset: arr.offset + n]
+        arr.offset: arr.offset + n], arr
 
 
 def _spacey(b: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
@@ -334,11 +341,49 @@ def _iso_seconds(raw: pl.Series) -> pl.Series | None:
     lens = raw.str.len_bytes()
     if lens.null_count() == lens.len() or lens.min() != 19 or lens.max() != 19:
         return None
+    compiled = _iso_compiled(raw)
+    if compiled is not None:
+        return compiled
     try:
         out = pc.cast(raw.to_arrow(), pa.timestamp("us"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return pl.Series(raw.name, out).cast(TS)
+
+
+def _iso_compiled(raw: pl.Series) -> pl.Series | None:
+    """:func:`_iso_seconds` by the compiled kernel (:func:`mlm_audit.kernels.iso_views`),
+    when it reads every value: it reads real dates and times in that one form (years 1 to
+    9999, seconds to 59), a subset of what the Arrow cast reads, to the same microsecond;
+    None otherwise (the Arrow cast then decides)."""
+    if kernels.library() is None:
+        return None
+    parts: list[npt.NDArray[np.int64]] = []
+    nulls: list[npt.NDArray[np.bool_]] = []
+    for chunk in raw.get_chunks():
+        got = _view_array(chunk)
+        if got is None:
+            return None
+        views, arr = got
+        data = [b.address for b in arr.buffers()[2:] if b is not None]
+        read = kernels.iso_views(views, data)
+        if read is None:
+            return None
+        us, ok = read
+        if chunk.null_count():
+            missing = chunk.is_null().to_numpy()
+            ok = ok | missing
+        else:
+            missing = np.zeros(us.size, dtype=bool)
+        if not ok.all():
+            return None
+        parts.append(us)
+        nulls.append(missing)
+    values = pl.Series(raw.name, np.concatenate(parts) if parts else np.zeros(0, np.int64))
+    absent = np.concatenate(nulls) if nulls else np.zeros(0, bool)
+    if absent.any():
+        values = values.set(pl.Series(absent), None)
+    return values.cast(TS)
 
 
 def _normalize(s: pl.Expr) -> pl.Expr:

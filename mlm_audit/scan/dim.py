@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit import kernels
 from mlm_audit.scan.ids import AgentIndex
 
 I64 = npt.NDArray[np.int64]
@@ -70,6 +71,10 @@ class Dim:
     def gen(self, upper: I32, lower: I32) -> I32:
         """gen(upper, lower): generations from ``upper`` down to ``lower``; -1 when either
         is unknown or outside a tree, or ``lower`` is not in ``upper``'s downline."""
+        if self._tree is not None:
+            compiled = kernels.gen(self._tree.view(np.int64), upper, lower)
+            if compiled is not None:  # the same, one pair after another in C
+                return compiled
         ok = (upper >= 0) & (lower >= 0)
         u, v = np.where(ok, upper, 0), np.where(ok, lower, 0)
         if self._tree is not None:

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit import kernels
 from mlm_audit.packsort import sort_words
 from mlm_audit.scan.hashindex import TAGGED_KEYS, HashIndex
 
@@ -50,6 +51,11 @@ class AgentIndex:
             return self._join(vals)
         h, check = id_hash(vals), vals.hash(CHECK_SEED).to_numpy()
         given = vals.is_not_null().to_numpy() if nulls else None
+        if self.check is None and self.table.seen is None:
+            compiled = kernels.lookup_tagged(self.table.table.view(np.uint64),
+                                             self.table.bits, h, check, given)
+            if compiled is not None:  # the same, in one pass in C (runs too)
+                return compiled
         if n > RUN_ROWS:
             head = np.empty(n, dtype=bool)
             head[0] = True
