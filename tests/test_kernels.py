@@ -174,8 +174,8 @@ def test_lookup_finds_what_the_numpy_lookup_finds(monkeypatch):
 
 @built
 def test_gen_counts_generations_as_the_numpy_gen_does(monkeypatch):
-    from mlm_audit.schema import Dataset
     from mlm_audit.network import Network
+    from mlm_audit.schema import Dataset
 
     # 0 -> 1 -> 2 -> 3, 0 -> 4; 5 alone; 6 <-> 7 a cycle (outside any tree)
     agents = pl.DataFrame({"agent_id": [str(i) for i in range(8)],
