@@ -194,3 +194,48 @@ void mlm_iso_views(const uint8_t *views, const uint8_t *const *buffers, int64_t 
         ok[i] = 1;
     }
 }
+
+/* np.add.reduceat(values * where, starts) for int64 values (where may be NULL: every row),
+ * starts ascending: out[r] sums rows starts[r] up to the next start (the last run: up to n);
+ * a run whose next start is not above its own is its first row alone, as reduceat has it.
+ * Sums wrap as NumPy's int64 sums do (the arithmetic is unsigned). */
+void mlm_run_sums(const int64_t *values, const uint8_t *where, int64_t n,
+                  const int64_t *starts, int64_t runs, int64_t *out) {
+    for (int64_t r = 0; r < runs; r++) {
+        const int64_t s = starts[r];
+        const int64_t e = r + 1 < runs ? starts[r + 1] : n;
+        if (e <= s) {
+            out[r] = where == NULL || where[s] ? values[s] : 0;
+            continue;
+        }
+        uint64_t total = 0;
+        if (where == NULL) {
+            for (int64_t i = s; i < e; i++)
+                total += (uint64_t)values[i];
+        } else {
+            for (int64_t i = s; i < e; i++)
+                total += where[i] ? (uint64_t)values[i] : 0;
+        }
+        out[r] = (int64_t)total;
+    }
+}
+
+/* money.sum_by: out[key[i]] += values[i] over rows with 0 <= key[i] < size (out zeroed by
+ * the caller); returns the number of rows whose key is size or more (the caller then takes
+ * its NumPy path, which widens the result for them). Sums wrap as int64 sums do. */
+int64_t mlm_sum_by(const int64_t *key, const int64_t *values, int64_t n, int64_t size,
+                   int64_t *out) {
+    int64_t beyond = 0;
+    uint64_t *acc = (uint64_t *)out;
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t k = key[i];
+        if (k < 0)
+            continue;
+        if (k >= size) {
+            beyond++;
+            continue;
+        }
+        acc[k] += (uint64_t)values[i];
+    }
+    return beyond;
+}

@@ -64,6 +64,10 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.mlm_gen.restype = None
     lib.mlm_iso_views.argtypes = [_P, _P, _N, _N, _P, _P]
     lib.mlm_iso_views.restype = None
+    lib.mlm_run_sums.argtypes = [_P, _P, _N, _P, _N, _P]
+    lib.mlm_run_sums.restype = None
+    lib.mlm_sum_by.argtypes = [_P, _P, _N, _N, _P]
+    lib.mlm_sum_by.restype = ctypes.c_int64
     return lib, "in use"
 
 
@@ -147,3 +151,41 @@ def iso_views(views: npt.NDArray[np.uint8], buffers: list[int]
     ok = np.empty(n, dtype=np.uint8)
     lib.mlm_iso_views(_ptr(views), addresses, len(buffers), n, _ptr(us), _ptr(ok))
     return us, ok.view(np.bool_)
+
+
+def run_sums(values: npt.NDArray[np.integer], starts: npt.NDArray[np.int64],
+             where: npt.NDArray[np.bool_] | None = None,
+             out: npt.NDArray[np.int64] | None = None) -> npt.NDArray[np.int64] | None:
+    """``np.add.reduceat(values * where, starts)`` in int64 (``where`` None: every row), into
+    ``out`` if given; None without the library."""
+    lib = library()
+    if lib is None:
+        return None
+    v = np.ascontiguousarray(values, dtype=np.int64)
+    s = np.ascontiguousarray(starts, dtype=np.int64)
+    w = None if where is None else np.ascontiguousarray(where, dtype=np.bool_)
+    if out is None or out.dtype != np.int64 or not out.flags.c_contiguous:
+        target = np.empty(s.size, dtype=np.int64)
+    else:
+        target = out
+    lib.mlm_run_sums(_ptr(v), None if w is None else _ptr(w), v.size, _ptr(s), s.size,
+                     _ptr(target))
+    if out is not None and target is not out:
+        out[...] = target
+        return out
+    return target
+
+
+def sum_by(key: npt.NDArray[np.integer], values: npt.NDArray[np.integer], size: int
+           ) -> npt.NDArray[np.int64] | None:
+    """Exact int64 sums of ``values`` per ``key`` in 0..size-1 (negative keys dropped);
+    None without the library, or when a key is ``size`` or more."""
+    lib = library()
+    if lib is None or np.size(key) != np.size(values):
+        return None
+    k = np.ascontiguousarray(key, dtype=np.int64)
+    v = np.ascontiguousarray(values, dtype=np.int64)
+    out = np.zeros(size, dtype=np.int64)
+    if lib.mlm_sum_by(_ptr(k), _ptr(v), k.size, size, _ptr(out)):
+        return None
+    return out

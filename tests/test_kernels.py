@@ -236,3 +236,47 @@ def test_dates_come_out_alike_with_and_without_the_kernel(monkeypatch):
         assert got[0].equals(plain[0]) and got[1].equals(plain[1])
     assert coerce._iso_compiled(pl.Series([*clean, None])) is not None
     assert coerce._iso_compiled(pl.Series([*clean, "2024-02-30 00:00:00"])) is None
+
+
+@built
+def test_run_sums_equal_reduceat(monkeypatch):
+    from mlm_audit.metrics.runs import Runs
+
+    rng = np.random.default_rng(2)
+    n = 100_000
+    idx = np.sort(rng.integers(0, 5000, n)).astype(np.int32)
+    mk = rng.integers(24_000, 24_040, n).astype(np.int32)
+    mk = np.concatenate([np.sort(mk[idx == i]) for i in np.unique(idx)])
+    table = pl.DataFrame({"idx": idx, "mk": mk})
+    values = rng.integers(-10**12, 10**12, n)
+    where = rng.random(n) < 0.3
+    for window in ("month", "quarter", "all"):
+        r = Runs(table, window)
+        for mask in (None, where):
+            got = r.sum(values, mask)
+            plain = _without_kernels(monkeypatch, lambda r=r, mask=mask: r.sum(values, mask))
+            assert np.array_equal(got, plain)
+        out = np.full(r.size + 3, 7, np.int64)
+        r.sum(values, where, out=out[:r.size])
+        assert np.array_equal(out[:r.size], plain) and (out[r.size:] == 7).all()
+    starts = np.array([0, 3, 3, 2, 9], np.int64)  # not ascending: reduceat's first-row rule
+    v = np.arange(1, 11, dtype=np.int64)
+    assert np.array_equal(kernels.run_sums(v, starts), np.add.reduceat(v, starts))
+    big = np.full(4, 2**62, dtype=np.int64)  # wraps as NumPy's int64 sums do
+    assert np.array_equal(kernels.run_sums(big, np.array([0])), np.add.reduceat(big, [0]))
+
+
+@built
+def test_sum_by_is_exact_and_equal_to_the_numpy_path(monkeypatch):
+    from mlm_audit.metrics.money import sum_by
+
+    rng = np.random.default_rng(4)
+    key = rng.integers(-1, 300, 200_000)
+    for values in (rng.integers(-10**6, 10**6, key.size),
+                   rng.integers(-10**15, 10**15, key.size)):  # the polars path's range
+        got = sum_by(key, values, 300)
+        plain = _without_kernels(monkeypatch, lambda v=values: sum_by(key, v, 300))
+        assert got.dtype == np.int64 and np.array_equal(got, plain)
+    assert kernels.sum_by(np.array([0, 5]), np.array([1, 2]), 3) is None  # beyond: NumPy's
+    assert kernels.sum_by(np.array([0, 1]), np.array([1]), 3) is None
+    assert sum_by(np.array([2, -1, 2]), np.array([5, 9, 6]), 3).tolist() == [0, 0, 11]

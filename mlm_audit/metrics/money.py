@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit import kernels
 from mlm_audit.schema import ORDER_KINDS, PAYOUT_KINDS
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ def sum_by(key: npt.NDArray[np.int64], values: npt.NDArray[np.int64], size: int
     """Exact integer sums of ``values`` per ``key`` in 0..size-1 (negative keys dropped)."""
     if key.size == 0 or values.size == 0:
         return np.zeros(size, np.int64)
+    compiled = kernels.sum_by(key, values, size)
+    if compiled is not None:  # exact int64 sums in one pass in C
+        return compiled
     bound = max(abs(int(values.max())), abs(int(values.min())))
     lo = int(key.min())
     if bound * key.size < 2**52 and lo >= -1:
