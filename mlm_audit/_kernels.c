@@ -155,13 +155,14 @@ static int two(const uint8_t *s, int *v) {
     return 1;
 }
 
-static int64_t days_from_civil(int64_t y, int m, int d) { /* proleptic Gregorian */
+static int64_t days_from_civil(uint32_t y, uint32_t m, uint32_t d) {
+    /* proleptic Gregorian, years 1 to 9999: unsigned throughout, so that every division
+     * is by a constant the compiler turns into a multiplication */
     y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    const uint32_t era = y / 400, yoe = y - era * 400;
+    const uint32_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const uint32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int64_t)era * 146097 + (int64_t)doe - 719468;
 }
 
 void mlm_iso_views(const uint8_t *views, const uint8_t *const *buffers, int64_t nbuf,
@@ -184,13 +185,14 @@ void mlm_iso_views(const uint8_t *views, const uint8_t *const *buffers, int64_t 
             !two(s + 11, &hh) || s[13] != ':' || !two(s + 14, &mi) || s[16] != ':' ||
             !two(s + 17, &se))
             continue;
-        const int y = c1 * 100 + c2;
+        const uint32_t y = (uint32_t)(c1 * 100 + c2);
         if (y < 1 || mo < 1 || mo > 12 || hh > 23 || mi > 59 || se > 59 || d < 1)
             continue;
-        const int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        const int leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0));
         if (d > mdays[mo] + (mo == 2 && leap))
             continue;
-        us[i] = ((days_from_civil(y, mo, d) * 86400) + hh * 3600 + mi * 60 + se) * 1000000LL;
+        us[i] = (days_from_civil(y, (uint32_t)mo, (uint32_t)d) * 86400 + hh * 3600 + mi * 60 +
+                 se) * 1000000LL;
         ok[i] = 1;
     }
 }
