@@ -241,3 +241,35 @@ int64_t mlm_sum_by(const int64_t *key, const int64_t *values, int64_t n, int64_t
     }
     return beyond;
 }
+
+/* The repeated-key test's first step: each key's bucket ((key * MIX) >> shift, a bit of
+ * the two bitmaps) is marked in once, or in twice when once has it already. A key that
+ * occurs more than once has its bucket in twice; few others share a bucket with one. */
+void mlm_mark_twice(const uint64_t *keys, int64_t n, uint64_t *once, uint64_t *twice,
+                    int shift) {
+    for (int64_t i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            __builtin_prefetch(once + (((keys[i + AHEAD] * MIX) >> shift) >> 6), 1, 0);
+        const uint64_t b = (keys[i] * MIX) >> shift;
+        const uint64_t bit = 1ULL << (b & 63);
+        if (once[b >> 6] & bit)
+            twice[b >> 6] |= bit;
+        else
+            once[b >> 6] |= bit;
+    }
+}
+
+/* The second step: the keys whose bucket is in twice, copied to out in order; returns how
+ * many. Among them are every key that occurs more than once (each occurrence). */
+int64_t mlm_in_twice(const uint64_t *keys, int64_t n, const uint64_t *twice, int shift,
+                     uint64_t *out) {
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            __builtin_prefetch(twice + (((keys[i + AHEAD] * MIX) >> shift) >> 6), 0, 0);
+        const uint64_t b = (keys[i] * MIX) >> shift;
+        if ((twice[b >> 6] >> (b & 63)) & 1)
+            out[count++] = keys[i];
+    }
+    return count;
+}

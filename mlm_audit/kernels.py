@@ -68,6 +68,10 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.mlm_run_sums.restype = None
     lib.mlm_sum_by.argtypes = [_P, _P, _N, _N, _P]
     lib.mlm_sum_by.restype = ctypes.c_int64
+    lib.mlm_mark_twice.argtypes = [_P, _N, _P, _P, ctypes.c_int]
+    lib.mlm_mark_twice.restype = None
+    lib.mlm_in_twice.argtypes = [_P, _N, _P, ctypes.c_int, _P]
+    lib.mlm_in_twice.restype = _N
     return lib, "in use"
 
 
@@ -189,3 +193,28 @@ def sum_by(key: npt.NDArray[np.integer], values: npt.NDArray[np.integer], size: 
     if lib.mlm_sum_by(_ptr(k), _ptr(v), k.size, size, _ptr(out)):
         return None
     return out
+
+
+def repeat_candidates(columns: list[npt.NDArray[np.uint64]]) -> npt.NDArray[np.uint64] | None:
+    """Every occurrence of every key that occurs more than once among ``columns``, with
+    some keys that occur once (those sharing a bucket with another key: at most about 1 in
+    8 of them), in no particular order; None without the library. Each key marks a bucket
+    of two bitmaps of 8 to 16 bits per key (2 to 4 bytes per key in all, against the keys'
+    own 8): a bucket marked twice holds a repeated key or a chance meeting of two."""
+    lib = library()
+    if lib is None:
+        return None
+    cols = [np.ascontiguousarray(c, dtype=np.uint64) for c in columns]
+    total = sum(c.size for c in cols)
+    bits = max(12, int(8 * total - 1).bit_length())  # buckets: 2^bits >= 8 per key
+    once = np.zeros(1 << (bits - 6), dtype=np.uint64)
+    twice = np.zeros_like(once)
+    for c in cols:
+        lib.mlm_mark_twice(_ptr(c), c.size, _ptr(once), _ptr(twice), 64 - bits)
+    del once
+    found = []
+    for c in cols:
+        out = np.empty(c.size, dtype=np.uint64)
+        count = lib.mlm_in_twice(_ptr(c), c.size, _ptr(twice), 64 - bits, _ptr(out))
+        found.append(out[:count].copy() if count < c.size // 2 else out[:count])
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)

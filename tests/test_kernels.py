@@ -280,3 +280,24 @@ def test_sum_by_is_exact_and_equal_to_the_numpy_path(monkeypatch):
     assert kernels.sum_by(np.array([0, 5]), np.array([1, 2]), 3) is None  # beyond: NumPy's
     assert kernels.sum_by(np.array([0, 1]), np.array([1]), 3) is None
     assert sum_by(np.array([2, -1, 2]), np.array([5, 9, 6]), 3).tolist() == [0, 0, 11]
+
+
+@built
+@pytest.mark.parametrize("repeats", [0, 1, 500])
+def test_repeated_keys_are_found_as_the_sort_finds_them(monkeypatch, repeats):
+    from mlm_audit.scan.spill import Spill, repeated
+
+    rng = np.random.default_rng(repeats)
+    keys = rng.integers(0, 2**64 - 1, 300_000, dtype=np.uint64)
+    keys[rng.integers(0, keys.size, repeats)] = keys[rng.integers(0, keys.size, repeats)]
+    keys[-3:] = keys[0]  # one key thrice
+    spill = Spill("h", 0)
+    for part in np.array_split(keys, 7):
+        spill.add(pl.DataFrame({"h": part}))
+    got = repeated(spill, "h")
+    plain = _without_kernels(monkeypatch, lambda: repeated(spill, "h"))
+    assert np.array_equal(got, plain)
+    values, counts = np.unique(keys, return_counts=True)
+    assert np.array_equal(got, values[counts > 1])
+    candidates = kernels.repeat_candidates(np.array_split(keys, 7))
+    assert candidates is not None and candidates.size < keys.size // 4  # few are sorted

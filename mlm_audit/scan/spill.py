@@ -23,6 +23,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from mlm_audit import kernels
 from mlm_audit.packsort import sort_words
 
 FLUSH_ROWS = 65_536  # engineering default: rows buffered per partition before a write
@@ -220,7 +221,15 @@ def repeated(spill: Spill, col: str) -> npt.NDArray[np.uint64]:
     spill.close()
     found: list[npt.NDArray[np.uint64]] = []
     for p in range(spill.count):
-        cols = [sort_words(df[col].to_numpy()) for df in spill.batches(p)]
+        keys = [df[col].to_numpy() for df in spill.batches(p)]
+        candidates = kernels.repeat_candidates(keys)
+        if candidates is not None:  # only keys that share a bucket with another are sorted
+            h = sort_words(candidates, in_place=True)
+            dup = h[1:] == h[:-1]
+            if dup.any():
+                found.append(np.unique(h[1:][dup]))
+            continue
+        cols = [sort_words(k) for k in keys]
         if not cols:
             continue
         pieces = max(1, sum(c.size for c in cols) // RANGE_ROWS)
