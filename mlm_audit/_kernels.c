@@ -273,3 +273,30 @@ int64_t mlm_in_twice(const uint64_t *keys, int64_t n, const uint64_t *twice, int
     }
     return count;
 }
+
+/* HashIndex's table built by inserting the keys one by one in order of position, with
+ * linear probing from each key's home slot ((key * MIX) >> (64 - bits)). table holds size
+ * slots of (key, value), every value all ones (empty) on entry; the value stored is the
+ * position, with tags[i] in the upper 32 bits when tags is not NULL. A key that repeats is
+ * stored at each position, the first in the earlier slot (it is inserted first): a search
+ * finds the first position. Returns the last slot used, or -1 when a probe would reach the
+ * table's last slot, which must stay empty (the caller then builds the table otherwise). */
+int64_t mlm_build(const uint64_t *keys, const uint64_t *tags, int64_t n, int bits,
+                  uint64_t *table, int64_t size) {
+    const int shift = 64 - bits;
+    int64_t last = -1;
+    for (int64_t i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            __builtin_prefetch(table + 2 * ((keys[i + AHEAD] * MIX) >> shift), 1, 0);
+        uint64_t s = (keys[i] * MIX) >> shift;
+        while (table[2 * s + 1] != EMPTY)
+            s++;
+        if ((int64_t)s >= size - 1)
+            return -1;
+        table[2 * s] = keys[i];
+        table[2 * s + 1] = tags == NULL ? (uint64_t)i : ((uint64_t)i | (tags[i] << 32));
+        if ((int64_t)s > last)
+            last = (int64_t)s;
+    }
+    return last;
+}

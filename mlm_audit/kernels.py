@@ -72,6 +72,8 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.mlm_mark_twice.restype = None
     lib.mlm_in_twice.argtypes = [_P, _N, _P, ctypes.c_int, _P]
     lib.mlm_in_twice.restype = _N
+    lib.mlm_build.argtypes = [_P, _P, _N, ctypes.c_int, _P, _N]
+    lib.mlm_build.restype = _N
     return lib, "in use"
 
 
@@ -218,3 +220,28 @@ def repeat_candidates(columns: list[npt.NDArray[np.uint64]]) -> npt.NDArray[np.u
         count = lib.mlm_in_twice(_ptr(c), c.size, _ptr(twice), 64 - bits, _ptr(out))
         found.append(out[:count].copy() if count < c.size // 2 else out[:count])
     return np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)
+
+
+SPARE_SLOTS = 64  # engineering default: slots past 2^bits a cluster may run into
+
+
+def build_table(keys: npt.NDArray[np.uint64], tags: npt.NDArray[np.uint64] | None, bits: int
+                ) -> npt.NDArray[np.uint64] | None:
+    """The flat (key, value) words of :class:`mlm_audit.scan.hashindex.HashIndex`'s table,
+    built by inserting the keys in order (see ``mlm_build``), ending in an empty slot;
+    None without the library or when a cluster runs past the spare slots."""
+    lib = library()
+    if lib is None:
+        return None
+    k = np.ascontiguousarray(keys, dtype=np.uint64)
+    t = None if tags is None else np.ascontiguousarray(tags, dtype=np.uint64) & np.uint64(
+        0xFFFF_FFFF)
+    size = (1 << bits) + SPARE_SLOTS
+    flat = np.empty(2 * size, dtype=np.uint64)
+    flat[1::2] = np.uint64(np.iinfo(np.uint64).max)
+    last = lib.mlm_build(_ptr(k), None if t is None else _ptr(t), k.size, bits, _ptr(flat),
+                         size)
+    if last < 0:
+        return None
+    end = max(1 << bits, last + 1) + 1  # as the sorting build sizes it: one empty slot on
+    return flat[: 2 * end]

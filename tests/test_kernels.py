@@ -301,3 +301,35 @@ def test_repeated_keys_are_found_as_the_sort_finds_them(monkeypatch, repeats):
     assert np.array_equal(got, values[counts > 1])
     candidates = kernels.repeat_candidates(np.array_split(keys, 7))
     assert candidates is not None and candidates.size < keys.size // 4  # few are sorted
+
+
+@built
+@pytest.mark.parametrize("tagged", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_tables_built_in_c_find_what_sorted_tables_find(monkeypatch, tagged, sparse):
+    rng = np.random.default_rng(8)
+    keys = rng.integers(0, 2**64 - 1, 40_000, dtype=np.uint64)
+    keys[500:600] = keys[:100]  # repeated: the first position wins in both
+    keys[1000:3000] = np.arange(2000, dtype=np.uint64) << np.uint64(50)  # crowded homes
+    tags = rng.integers(0, 2**64 - 1, keys.size, dtype=np.uint64) if tagged else None
+    built = HashIndex(keys, sparse=sparse, tags=tags)
+    plain = _without_kernels(monkeypatch, lambda: HashIndex(keys, sparse=sparse, tags=tags))
+    assert not np.array_equal(built.table.view(np.uint64), plain.table.view(np.uint64))
+    probes = np.concatenate([keys, rng.integers(0, 2**64 - 1, 40_000, dtype=np.uint64)])
+    assert np.array_equal(built.find(probes), plain.find(probes))  # ...the same answers
+    if tagged:
+        assert np.array_equal(built.find_tagged(probes, np.concatenate([tags, tags])),
+                              plain.find_tagged(probes, np.concatenate([tags, tags])))
+    assert built.find(keys[500:600]).tolist() == list(range(100))
+
+
+@built
+def test_a_cluster_past_the_spare_slots_falls_back_to_the_sorted_build(monkeypatch):
+    bits = 6
+    keys = np.random.default_rng(1).integers(0, 2**64 - 1, 20_000, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        home = (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+    crowd = keys[home == (1 << bits) - 1][: kernels.SPARE_SLOTS + 8]  # all in the last home
+    assert crowd.size == kernels.SPARE_SLOTS + 8
+    assert kernels.build_table(crowd, None, bits) is None
+    assert kernels.build_table(crowd[:8], None, bits) is not None

@@ -12,7 +12,12 @@ The table is built by one sort: keys ordered by home slot (then by position) tak
 one by one with linear probing would put them. Probes run forward without wrapping (the
 table has room after its last key and ends in an empty slot). A key that repeats is stored
 at each position, the first position in the earlier slot, so the first position wins. Each
-slot holds its key and value side by side (one random read per probe).
+slot holds its key and value side by side (one random read per probe). With the compiled
+kernels (:mod:`mlm_audit.kernels`) the keys are inserted one by one in order of position
+instead: some sit in other slots of their cluster, but the filled slots are the same (with
+linear probing they do not depend on the order of insertion), so every search finds what it
+finds in the sorted build; of a repeated key, the first position is inserted first and lies
+earlier on the probe path.
 
 Built with ``tags`` (32-bit values, one per key; fewer than 2^32 - 1 keys), each slot's value
 word holds the tag in its upper half beside the position: :meth:`HashIndex.find_tagged`
@@ -63,6 +68,10 @@ class HashIndex:
         self.bits = max(4, int(2 * n).bit_length())
         if 16 << (self.bits + 1) <= ROOMY_BYTES:  # 16 bytes a slot
             self.bits += 1
+        built = kernels.build_table(keys, tags, self.bits) if n else None
+        if built is not None:  # inserted one by one in C: the same lookups, other slots
+            self.table = built.view(np.complex128)
+            return
         home = self._home(keys)
         packed = packed_sort(home.view(np.uint64), self.bits, copy=False)  # (home, position)
         if packed is not None:
