@@ -300,3 +300,79 @@ int64_t mlm_build(const uint64_t *keys, const uint64_t *tags, int64_t n, int bit
     }
     return last;
 }
+
+/* tree.levels: level of every agent (roots 1), 0 where the sponsor chain never reaches a
+ * root (a sponsor cycle, or below one). Each chain is walked up to the first agent whose
+ * level is known (or a root, or an agent already on this walk: a cycle), then numbered on
+ * the way back down, so every agent is walked once. stack: n int32 of scratch; onwalk: n
+ * bytes, zeroed. */
+void mlm_levels(const int32_t *parent, int64_t n, int32_t *level, int32_t *stack,
+                uint8_t *onwalk) {
+    for (int64_t i = 0; i < n; i++)
+        level[i] = -1; /* not known yet */
+    for (int64_t i = 0; i < n; i++) {
+        int64_t top = 0;
+        int32_t x = (int32_t)i;
+        int32_t base = 0; /* the level above the walk's last agent; 0: none (unrooted) */
+        while (level[x] < 0) {
+            if (onwalk[x]) { /* a cycle: everything on this walk is unrooted */
+                base = 0;
+                break;
+            }
+            onwalk[x] = 1;
+            stack[top++] = x;
+            if (parent[x] < 0) { /* a root: its level is 0 + 1 */
+                base = 0;
+                x = -1;
+                break;
+            }
+            x = parent[x];
+        }
+        const int rooted = x < 0 || (level[x] > 0 && !onwalk[x]);
+        if (x >= 0 && !onwalk[x])
+            base = level[x];
+        while (top > 0) {
+            const int32_t y = stack[--top];
+            onwalk[y] = 0;
+            level[y] = rooted ? ++base : 0;
+        }
+    }
+}
+
+/* tree.preorder: depth-first number of every rooted agent (level > 0), -1 for the others.
+ * Roots are numbered in index order, each after the downlines (size) of the roots before
+ * it; a child right after its parent and the downlines of its earlier siblings (by index).
+ * Scratch: acc and offset, n int64 each; stack, n int32. */
+void mlm_preorder(const int32_t *parent, const int32_t *level, const int64_t *size,
+                  int64_t n, int64_t *pre, int64_t *acc, int64_t *offset, int32_t *stack) {
+    int64_t next_root = 0;
+    for (int64_t i = 0; i < n; i++) {
+        pre[i] = -1;
+        acc[i] = 0;
+    }
+    for (int64_t i = 0; i < n; i++) { /* agents in index order: siblings in index order */
+        if (level[i] <= 0)
+            continue;
+        if (parent[i] < 0) {
+            pre[i] = next_root;
+            next_root += size[i];
+        } else {
+            offset[i] = acc[parent[i]];
+            acc[parent[i]] += size[i];
+        }
+    }
+    for (int64_t i = 0; i < n; i++) {
+        if (level[i] <= 0 || pre[i] >= 0)
+            continue;
+        int64_t top = 0;
+        int32_t x = (int32_t)i;
+        while (pre[x] < 0) { /* rooted: the walk ends at a numbered agent (a root at last) */
+            stack[top++] = x;
+            x = parent[x];
+        }
+        while (top > 0) {
+            const int32_t y = stack[--top];
+            pre[y] = pre[parent[y]] + 1 + offset[y];
+        }
+    }
+}

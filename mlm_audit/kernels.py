@@ -74,6 +74,10 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.mlm_in_twice.restype = _N
     lib.mlm_build.argtypes = [_P, _P, _N, ctypes.c_int, _P, _N]
     lib.mlm_build.restype = _N
+    lib.mlm_levels.argtypes = [_P, _N, _P, _P, _P]
+    lib.mlm_levels.restype = None
+    lib.mlm_preorder.argtypes = [_P, _P, _P, _N, _P, _P, _P, _P]
+    lib.mlm_preorder.restype = None
     return lib, "in use"
 
 
@@ -245,3 +249,35 @@ def build_table(keys: npt.NDArray[np.uint64], tags: npt.NDArray[np.uint64] | Non
         return None
     end = max(1 << bits, last + 1) + 1  # as the sorting build sizes it: one empty slot on
     return flat[: 2 * end]
+
+
+def levels(parent: npt.NDArray[np.int32]) -> npt.NDArray[np.int32] | None:
+    """:func:`mlm_audit.metrics.tree.levels`' levels (0: unrooted); None without the
+    library."""
+    lib = library()
+    if lib is None:
+        return None
+    p = np.ascontiguousarray(parent, dtype=np.int32)
+    level = np.empty(p.size, dtype=np.int32)
+    stack = np.empty(p.size, dtype=np.int32)
+    onwalk = np.zeros(p.size, dtype=np.uint8)
+    lib.mlm_levels(_ptr(p), p.size, _ptr(level), _ptr(stack), _ptr(onwalk))
+    return level
+
+
+def preorder(parent: npt.NDArray[np.int32], level: npt.NDArray[np.int32],
+             size: npt.NDArray[np.integer]) -> npt.NDArray[np.int64] | None:
+    """:func:`mlm_audit.metrics.tree.preorder`; None without the library."""
+    lib = library()
+    if lib is None:
+        return None
+    p = np.ascontiguousarray(parent, dtype=np.int32)
+    lv = np.ascontiguousarray(level, dtype=np.int32)
+    sz = np.ascontiguousarray(size, dtype=np.int64)
+    pre = np.empty(p.size, dtype=np.int64)
+    acc = np.empty(p.size, dtype=np.int64)
+    offset = np.empty(p.size, dtype=np.int64)
+    stack = np.empty(p.size, dtype=np.int32)
+    lib.mlm_preorder(_ptr(p), _ptr(lv), _ptr(sz), p.size, _ptr(pre), _ptr(acc), _ptr(offset),
+                     _ptr(stack))
+    return pre

@@ -333,3 +333,51 @@ def test_a_cluster_past_the_spare_slots_falls_back_to_the_sorted_build(monkeypat
     assert crowd.size == kernels.SPARE_SLOTS + 8
     assert kernels.build_table(crowd, None, bits) is None
     assert kernels.build_table(crowd[:8], None, bits) is not None
+
+
+def _forest(n: int, seed: int) -> np.ndarray:
+    """Random sponsor arrays: deep chains, wide fans, roots, cycles and agents below them."""
+    rng = np.random.default_rng(seed)
+    parent = np.full(n, -1, dtype=np.int32)
+    for i in range(1, n):
+        r = rng.random()
+        if r < 0.05:
+            continue  # a root
+        parent[i] = i - 1 if r < 0.4 else rng.integers(0, i)  # chains and fans
+    perm = rng.permutation(n).astype(np.int32)  # indices not in tree order
+    inverse = np.empty(n, dtype=np.int32)
+    inverse[perm] = np.arange(n, dtype=np.int32)
+    shuffled = np.where(parent[perm] >= 0, inverse[parent[perm].clip(0)], -1).astype(np.int32)
+    cyc = rng.choice(n, 6, replace=False)  # a 3-cycle and a self-loop (below: hangers-on)
+    shuffled[cyc[0]], shuffled[cyc[1]], shuffled[cyc[2]] = cyc[1], cyc[2], cyc[0]
+    shuffled[cyc[3]] = cyc[3]
+    return shuffled
+
+
+@built
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_levels_and_preorder_equal_the_vectorized_ones(monkeypatch, seed):
+    from mlm_audit.metrics import tree
+
+    parent = _forest(20_000, seed)
+    level, rooted = tree.levels(parent)
+    plain_level, plain_rooted = _without_kernels(monkeypatch, lambda: tree.levels(parent))
+    assert np.array_equal(level, plain_level) and np.array_equal(rooted, plain_rooted)
+    assert (level == 0).sum() >= 4 and level.max() > 20  # cycles, and deep chains
+    size = tree.subtree_reduce(parent, level, rooted.astype(np.int64))
+    pre = tree.preorder(parent, level, size)
+    plain = _without_kernels(monkeypatch, lambda: tree.preorder(parent, level, size))
+    assert np.array_equal(pre, plain)
+    assert np.array_equal(np.sort(pre[rooted]), np.arange(rooted.sum()))  # a numbering
+
+
+@built
+def test_levels_of_a_small_tree_by_hand():
+    from mlm_audit.metrics import tree
+
+    # 0 root; 1, 2 under 0; 3 under 2; 4 <-> 5 a cycle; 6 under 5; 7 names itself
+    parent = np.array([-1, 0, 0, 2, 5, 4, 5, 7], dtype=np.int32)
+    level, rooted = tree.levels(parent)
+    assert level.tolist() == [1, 2, 2, 3, 0, 0, 0, 0]
+    size = np.array([4, 1, 2, 1, 0, 0, 0, 0])
+    assert tree.preorder(parent, level, size).tolist() == [0, 1, 2, 3, -1, -1, -1, -1]

@@ -1,7 +1,9 @@
 """Tree metrics on dense integer parent arrays (DESIGN.md §8).
 
 ``parent[i]`` is the dense index of agent i's sponsor, or -1 for a root. Every function is
-vectorized: loops run over tree levels or pointer-jumping rounds, never over agents.
+vectorized: loops run over tree levels or pointer-jumping rounds, never over agents. Levels
+and preorder numbers come from the compiled kernels when they are built
+(:mod:`mlm_audit.kernels`: each sponsor chain walked once in C), with the same results.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from mlm_audit import kernels
 from mlm_audit.packsort import packed_sort
 
 IntArray = npt.NDArray[np.int32]
@@ -21,6 +24,9 @@ def levels(parent: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     Returns ``(level, rooted)``. Agents whose sponsor chain never reaches a root (members of
     a sponsor cycle, or agents hanging below one) are not rooted and get level 0.
     """
+    compiled = kernels.levels(parent)
+    if compiled is not None:  # each chain walked once, in C
+        return compiled, compiled > 0
     n = parent.shape[0]
     dist = (parent >= 0).astype(np.int64)
     jump = parent.astype(np.int64, copy=True)
@@ -128,6 +134,9 @@ def preorder(parent: IntArray, level: IntArray, size: npt.NDArray[np.integer],
     numbered in index order: a child starts after its parent and its earlier siblings'
     downlines; computed level by level, never agent by agent.
     """
+    compiled = kernels.preorder(parent, level, size)
+    if compiled is not None:  # the same numbers, each chain walked once in C
+        return compiled
     n = parent.shape[0]
     pre = np.full(n, -1, dtype=np.int64)
     rooted = level > 0
