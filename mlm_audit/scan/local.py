@@ -13,6 +13,11 @@ first two are independent and run side by side, payouts in a second thread:
    into a hash table, the order records of the same partition are probed against it (the
    first kept order of each id is the source), and the payouts are grouped into ``pays``.
 
+The two passes seldom end together: the one that ends first starts the work that needs only
+its own output. When the payout records stay in memory as one partition, the payouts'
+thread builds the join's hash table of source order ids at once; when the order facts stay
+in memory, their merge starts in a worker as soon as the orders are scanned.
+
 Spills and partial groups stay in memory within one byte budget per scan
 (:data:`mlm_audit.scan.spill.MEMORY_BYTES`) and are then read as one partition; beyond it
 they go to disk (docs/scans.md). Repeated ids are found from the spilled hashes after a
@@ -25,7 +30,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -76,6 +81,24 @@ def scan_frames(orders: pl.DataFrame | None, payouts: pl.DataFrame | None, dim: 
 
 
 @dataclass
+class _SourceTable:
+    """The payout side of the join of one partition: its records, the distinct source
+    order id hashes in a hash table, and each record's place among them."""
+
+    records: pl.DataFrame
+    ids: U64
+    table: HashIndex
+    inverse: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, records: pl.DataFrame) -> _SourceTable:
+        soh = records["soh"].to_numpy()
+        ids = _distinct(soh)
+        table = HashIndex(ids, sparse=True)
+        return cls(records, ids, table, table.find(soh))  # every record's id is among them
+
+
+@dataclass
 class _PayoutPass:
     records: Spill  # compact payouts that name a source order, by its hash
     pays: Groups  # partial pays (payouts without a source order, at first)
@@ -83,6 +106,15 @@ class _PayoutPass:
     samples: Samples
     top: TopRows
     kept: int
+    early: _SourceTable | None = None  # the join's table, built as the pass ended
+
+    def join_early(self) -> None:
+        """Build the join's source table now if the records will be joined as one
+        partition in memory (the orders' thread may still be scanning)."""
+        self.records.close()
+        if self.records.in_memory and 0 < self.records.rows <= JOIN_ROWS:
+            records = self.records.read(0)
+            self.early = _SourceTable.of(records) if records is not None else None
 
     def discard(self) -> None:
         for s in (self.records, self.ids):
@@ -112,14 +144,19 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
 
     def payout_pass() -> _PayoutPass:
         try:
-            return _clean("payouts", lambda d: _payouts(payouts, dim, plan, bits, d, budget,
-                                                        stop), lambda r: r.ids, say)
+            out = _clean("payouts", lambda d: _payouts(payouts, dim, plan, bits, d, budget,
+                                                       stop), lambda r: r.ids, say)
+            out.join_early()
+            return out
         except BaseException:
             stop.set()
             raise
 
-    # the two passes are independent until the join: payouts run in a second thread
-    with ThreadPoolExecutor(1, thread_name_prefix="mlm-audit-payouts") as pool:
+    # the two passes are independent until the join: payouts run in a second thread, and
+    # the order facts are merged in a worker (beside the join, which needs only the order
+    # records): at once if they stay in memory, else once the payouts are done (a merge of
+    # spilled facts beside a pass would hold both in memory)
+    with ThreadPoolExecutor(2, thread_name_prefix="mlm-audit-payouts") as pool:
         pending = pool.submit(payout_pass)
         try:
             order = _clean("orders", lambda d: _orders(orders, dim, plan, bits, d, budget,
@@ -129,12 +166,12 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
         except BaseException:
             stop.set()
             raise
+        merges: list[Future[pl.DataFrame]] = []
+        if order is not None and all(g.in_memory for g in (order.buys, order.sells)):
+            merges = _merge_orders(pool, order)
         pay = pending.result()
         assert order is not None
-        # the order facts are final now: merge them beside the join, which needs only the
-        # order records
-        buys = pool.submit(lambda g: unpack_buys(g.result()), order.buys)
-        sells = pool.submit(lambda g: unpack_sells(g.result()), order.sells)
+        buys, sells = merges or _merge_orders(pool, order)
         say("joining payouts to their source orders")
         pays = _join(pay, order, dim)
         say("merging")
@@ -144,6 +181,12 @@ def scan(orders: Batches, payouts: Batches, dim: Dim, plan: ScanPlan,
             buys=buys.result(), sells=sells.result(), pays=paid, orders=order.kept,
             payouts=pay.kept, samples=dict(sorted(samples.items())),
             cross_top=pay.top.result(), plan=plan)
+
+
+def _merge_orders(pool: ThreadPoolExecutor, order: _OrderPass) -> list[Future[pl.DataFrame]]:
+    """The merges of the order facts, started in ``pool``: buys, then sells."""
+    return [pool.submit(lambda g: unpack_buys(g.result()), order.buys),
+            pool.submit(lambda g: unpack_sells(g.result()), order.sells)]
 
 
 class _Stopped(Exception):
@@ -217,11 +260,16 @@ def _join(pay: _PayoutPass, order: _OrderPass, dim: Dim) -> Groups:
     if pay.records.rows > JOIN_ROWS:  # the hash table of one partition stays small
         pay.records.spread()
     parts = align(pay.records, order.records) if pay.records.rows else 0
+    early = pay.early if parts == 1 and pay.records.in_memory else None
     for p in range(parts):
-        records = pay.records.read(p)
-        if records is None:
-            continue
-        found, pos = _sources(records["soh"].to_numpy(), order.records.batches(p))
+        side = early
+        if side is None:
+            records = pay.records.read(p)
+            if records is None:
+                continue
+            side = _SourceTable.of(records)
+        records = side.records
+        found, pos = _sources(side, order.records.batches(p))
         src = derive.source(found, pos) if found.height else None
         pays.add(derive.pays_part(derive.attributed(records, dim, src)))
     for s in (pay.records, pay.ids, order.records):
@@ -229,14 +277,14 @@ def _join(pay: _PayoutPass, order: _OrderPass, dim: Dim) -> Groups:
     return pays
 
 
-def _sources(soh: U64, orders: Iterator[pl.DataFrame]
+def _sources(side: _SourceTable, orders: Iterator[pl.DataFrame]
              ) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
-    """The order records that are source orders of payouts ``soh`` (kept orders only; the
-    first of an id wins) and, per payout, the position of its source among them (-1: none).
-    The hash table holds the distinct source ids, which are fewer than the orders."""
-    ids = _distinct(soh)
-    table = HashIndex(ids, sparse=True)
-    inverse = table.find(soh)  # every payout's id is among them: its place, no argsort
+    """The order records that are source orders of the payout records of ``side`` (kept
+    orders only; the first of an id wins) and, per payout, the position of its source among
+    them (-1: none). The hash table holds the distinct source ids, which are fewer than the
+    orders."""
+    ids, table, inverse = side.ids, side.table, side.inverse
+    soh_size = inverse.size
     found: list[pl.DataFrame] = []
     which: list[npt.NDArray[np.int64]] = []
     for o in orders:
@@ -247,7 +295,7 @@ def _sources(soh: U64, orders: Iterator[pl.DataFrame]
             found.append(o[keep])
             which.append(at[keep])
     if not found:
-        return pl.DataFrame(), np.full(soh.size, -1, dtype=np.int64)
+        return pl.DataFrame(), np.full(soh_size, -1, dtype=np.int64)
     # the first order found for each distinct id (orders come in the order they were added)
     pos = np.full(ids.size, np.iinfo(np.int64).max, dtype=np.int64)
     ids_found = np.concatenate(which)

@@ -124,6 +124,11 @@ class Groups:
         self.spill = Spill(keys[0], bits, budget=budget, part=self._range) if bits else None
         self.sorted = True  # every partial sorted by its first key
 
+    @property
+    def in_memory(self) -> bool:
+        """No partial row has gone to disk (so far)."""
+        return self.spill is None or self.spill.in_memory
+
     def add(self, part: pl.DataFrame) -> None:
         if part.height == 0:
             return

@@ -151,7 +151,29 @@ def test_sources_find_the_first_kept_order_of_each_id() -> None:
                             "neg": [True, False, False], "tag": ["a", "b", "c"]}),
               pl.DataFrame({"h": np.array([3, 9, 7], dtype=np.uint64),
                             "neg": [False, False, False], "tag": ["d", "e", "f"]})]
-    found, pos = local._sources(soh, iter(orders))
+    side = local._SourceTable.of(pl.DataFrame({"soh": soh}))
+    found, pos = local._sources(side, iter(orders))
     tags = [found["tag"][int(p)] if p >= 0 else None for p in pos]
     assert tags == ["b", "d", "b", "e", "d", None]
     assert np.array_equal(local._distinct(soh), np.unique(soh))
+
+
+def test_work_begun_as_a_pass_ends_gives_the_same_facts(pyramid: Dataset,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The join's table built in the payouts' thread, and the order facts merged as soon as
+    the orders are scanned, give what the join and merges after both passes give."""
+    net, _ = preflight.run(pyramid)
+    plan = ScanPlan(max_days=30, cross_top=5)
+    used: list[bool] = []
+    orig = local._PayoutPass.join_early
+
+    def early(p: local._PayoutPass) -> None:
+        orig(p)
+        used.append(p.early is not None)
+
+    monkeypatch.setattr(local._PayoutPass, "join_early", early)
+    begun = scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0)
+    assert used == [True] and (begun.pays["src_kind"] >= 0).any()
+    monkeypatch.setattr(local._PayoutPass, "join_early", lambda p: None)
+    monkeypatch.setattr(local.Groups, "in_memory", property(lambda g: False))
+    same(begun, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0))
