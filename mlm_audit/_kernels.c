@@ -376,3 +376,41 @@ void mlm_preorder(const int32_t *parent, const int32_t *level, const int64_t *si
         }
     }
 }
+
+/* derive._codes on Arrow string views: the code of each value among k names (names: k
+ * slots of 64 bytes, a uint32 length then the bytes), other where it is none of them. A
+ * value of more than 12 bytes is read from buffers[] (prefix, buffer index, offset). The
+ * caller sets the codes of nulls. */
+void mlm_codes_views(const uint8_t *views, const uint8_t *const *buffers, int64_t nbuf,
+                     int64_t n, const uint8_t *names, int k, const int8_t *codes, int8_t other,
+                     int8_t *out) {
+    for (int64_t i = 0; i < n; i++) {
+        const uint8_t *v = views + 16 * i;
+        if (i > 0 && memcmp(v, v - 16, 16) == 0) { /* the same view: the same value */
+            out[i] = out[i - 1];
+            continue;
+        }
+        uint32_t len, buf, off;
+        memcpy(&len, v, 4);
+        const uint8_t *s = v + 4;
+        if (len > 12) {
+            memcpy(&buf, v + 8, 4);
+            memcpy(&off, v + 12, 4);
+            if ((int64_t)buf >= nbuf) {
+                out[i] = other;
+                continue;
+            }
+            s = buffers[buf] + off;
+        }
+        int8_t code = other;
+        for (int j = 0; j < k; j++) {
+            uint32_t nlen;
+            memcpy(&nlen, names + 64 * j, 4);
+            if (nlen == len && memcmp(names + 64 * j + 4, s, len) == 0) {
+                code = codes[j];
+                break;
+            }
+        }
+        out[i] = code;
+    }
+}

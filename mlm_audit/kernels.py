@@ -78,6 +78,8 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.mlm_levels.restype = None
     lib.mlm_preorder.argtypes = [_P, _P, _P, _N, _P, _P, _P, _P]
     lib.mlm_preorder.restype = None
+    lib.mlm_codes_views.argtypes = [_P, _P, _N, _N, _P, ctypes.c_int, _P, ctypes.c_int8, _P]
+    lib.mlm_codes_views.restype = None
     return lib, "in use"
 
 
@@ -281,3 +283,29 @@ def preorder(parent: npt.NDArray[np.int32], level: npt.NDArray[np.int32],
     lib.mlm_preorder(_ptr(p), _ptr(lv), _ptr(sz), p.size, _ptr(pre), _ptr(acc), _ptr(offset),
                      _ptr(stack))
     return pre
+
+
+NAME_BYTES = 60  # the longest name codes_views matches (its slots are 64 bytes)
+
+
+def codes_views(views: npt.NDArray[np.uint8], buffers: list[int], names: dict[str, int],
+                other: int) -> npt.NDArray[np.int8] | None:
+    """The code (``names[value]``) of each value among Arrow string views, ``other`` where
+    it is none of the names (nulls too: the caller sets theirs); None without the library
+    or when a name is longer than :data:`NAME_BYTES` bytes."""
+    lib = library()
+    encoded = [k.encode("utf-8") for k in names]
+    if lib is None or any(len(e) > NAME_BYTES for e in encoded):
+        return None
+    table = np.zeros((max(len(encoded), 1), 64), dtype=np.uint8)
+    for j, e in enumerate(encoded):
+        table[j, :4] = np.frombuffer(np.uint32(len(e)).tobytes(), dtype=np.uint8)
+        table[j, 4:4 + len(e)] = np.frombuffer(e, dtype=np.uint8)
+    codes = np.array(list(names.values()) or [0], dtype=np.int8)
+    views = np.ascontiguousarray(views, dtype=np.uint8)
+    n = views.size // 16
+    addresses = (ctypes.c_void_p * max(len(buffers), 1))(*buffers)
+    out = np.empty(n, dtype=np.int8)
+    lib.mlm_codes_views(_ptr(views), addresses, len(buffers), n, _ptr(table), len(encoded),
+                        _ptr(codes), other, _ptr(out))
+    return out

@@ -381,3 +381,24 @@ def test_levels_of_a_small_tree_by_hand():
     assert level.tolist() == [1, 2, 2, 3, 0, 0, 0, 0]
     size = np.array([4, 1, 2, 1, 0, 0, 0, 0])
     assert tree.preorder(parent, level, size).tolist() == [0, 1, 2, 3, -1, -1, -1, -1]
+
+
+@built
+@pytest.mark.parametrize("table", ["orders", "payouts"])
+def test_kind_codes_equal_the_hashed_ones(monkeypatch, table):
+    from mlm_audit.scan import derive
+
+    codes = derive.ORDER_CODE if table == "orders" else derive.PAYOUT_CODE
+    rng = random.Random(5)
+    names = list(codes)
+    values = [rng.choice(names) for _ in range(3000)]
+    values += [None, "", "retail ", "Retail", "recruitment_bonus", "recruitment_bonu",
+               "recruitment_bonusx", "x" * 70, "零售", names[0][:-1]]
+    values += [names[-1]] * 50 + [None] * 3
+    s = pl.Series("kind", values, dtype=pl.String)
+    got = derive._codes(s, codes)
+    plain = _without_kernels(monkeypatch, lambda: derive._codes(s, codes))
+    assert got.dtype == np.int8 and np.array_equal(got, plain)
+    assert got[-1] == derive.NULL_KIND and (got == derive.OTHER_KIND).sum() >= 6
+    long = {n: c for n, c in codes.items()} | {"y" * 61: 7}
+    assert kernels.codes_views(np.zeros(16, np.uint8), [], long, 0) is None  # too long a name

@@ -107,11 +107,11 @@ def _views(s: pl.Series) -> npt.NDArray[np.uint8] | None:
     """The 16-byte views of a text column, one row each: the length (u32), then up to 12
     bytes of the value inline, or a 4-byte prefix, the buffer index and the offset of the
     value (the Arrow columnar format); None when polars does not hand out views."""
-    got = _view_array(s)
+    got = view_array(s)
     return None if got is None else got[0]
 
 
-def _view_array(s: pl.Series) -> tuple[npt.NDArray[np.uint8], pa.Array] | None:
+def view_array(s: pl.Series) -> tuple[npt.NDArray[np.uint8], pa.Array] | None:
     """:func:`_views` and the Arrow array they belong to (which holds the data buffers the
     views point into: keep it while the views are read)."""
     arr = s.rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
@@ -361,7 +361,7 @@ def _iso_compiled(raw: pl.Series) -> pl.Series | None:
     parts: list[npt.NDArray[np.int64]] = []
     nulls: list[npt.NDArray[np.bool_]] = []
     for chunk in raw.get_chunks():
-        got = _view_array(chunk)
+        got = view_array(chunk)
         if got is None:
             return None
         views, arr = got

@@ -11,6 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from mlm_audit import kernels
+from mlm_audit.io.coerce import view_array
 from mlm_audit.scan.dim import LO, Dim
 from mlm_audit.scan.facts import NULL_KIND, OTHER_KIND, ScanPlan
 from mlm_audit.scan.ids import CHECK_SEED, SEED, id_hash
@@ -40,6 +42,9 @@ def _codes(kind: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.int8]:
     """Kind codes, matching the spellings by two independent 64-bit hashes (as agent ids
     are matched): a few whole-column passes, no string comparison per row."""
     k = kind.cast(pl.String)
+    compiled = _codes_compiled(k, codes)
+    if compiled is not None:
+        return compiled
     names = pl.Series(list(codes), dtype=pl.String)
     h, check = k.hash(SEED).to_numpy(), k.hash(CHECK_SEED).to_numpy()
     known, known_check = names.hash(SEED).to_numpy(), names.hash(CHECK_SEED).to_numpy()
@@ -50,6 +55,27 @@ def _codes(kind: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.int8]:
     if k.null_count():
         out[k.is_null().to_numpy()] = NULL_KIND
     return out
+
+
+def _codes_compiled(k: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.int8] | None:
+    """:func:`_codes` by the compiled kernel, which compares each value's bytes with the
+    names' (:func:`mlm_audit.kernels.codes_views`); None without it."""
+    if kernels.library() is None:
+        return None
+    parts: list[npt.NDArray[np.int8]] = []
+    for chunk in k.get_chunks():
+        got = view_array(chunk)
+        if got is None:
+            return None
+        views, arr = got
+        data = [b.address for b in arr.buffers()[2:] if b is not None]
+        out = kernels.codes_views(views, data, codes, OTHER_KIND)
+        if out is None:
+            return None
+        if chunk.null_count():
+            out[chunk.is_null().to_numpy()] = NULL_KIND
+        parts.append(out)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int8)
 
 
 def _month(ts: pl.Series) -> npt.NDArray[np.int32]:
