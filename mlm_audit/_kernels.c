@@ -414,3 +414,36 @@ void mlm_codes_views(const uint8_t *views, const uint8_t *const *buffers, int64_
         out[i] = code;
     }
 }
+
+/* derive.orders' membership columns: per order, ext (the buyer is no agent, or the order
+ * is dated outside the buyer's membership [joined, ended)) and jd (whole days, rounded up,
+ * from the buyer's joining to the order, when both are known, the order is not before
+ * it and the days are at most max_days; else -1). joined[] holds lo where unknown. */
+void mlm_membership(const int32_t *buyer, const int64_t *at, const uint8_t *undated,
+                    int64_t n, const int64_t *joined, const int64_t *ended, int64_t lo,
+                    int64_t max_days, uint8_t *ext, int16_t *jd) {
+    const int64_t day = 86400LL * 1000000LL;
+    for (int64_t i = 0; i < n; i++) {
+        if (i + AHEAD < n && buyer[i + AHEAD] >= 0) {
+            __builtin_prefetch(joined + buyer[i + AHEAD], 0, 0);
+            __builtin_prefetch(ended + buyer[i + AHEAD], 0, 0);
+        }
+        const int32_t b = buyer[i];
+        jd[i] = -1;
+        if (b < 0) {
+            ext[i] = 1;
+            continue;
+        }
+        if (undated[i]) {
+            ext[i] = 0;
+            continue;
+        }
+        const int64_t t = at[i], j = joined[b];
+        ext[i] = !(j <= t && t < ended[b]);
+        if (j != lo && t >= j) {
+            const int64_t days = (t - j + day - 1) / day;
+            if (days <= max_days)
+                jd[i] = (int16_t)days;
+        }
+    }
+}

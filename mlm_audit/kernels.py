@@ -80,6 +80,8 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.mlm_preorder.restype = None
     lib.mlm_codes_views.argtypes = [_P, _P, _N, _N, _P, ctypes.c_int, _P, ctypes.c_int8, _P]
     lib.mlm_codes_views.restype = None
+    lib.mlm_membership.argtypes = [_P, _P, _P, _N, _P, _P, _N, _N, _P, _P]
+    lib.mlm_membership.restype = None
     return lib, "in use"
 
 
@@ -309,3 +311,24 @@ def codes_views(views: npt.NDArray[np.uint8], buffers: list[int], names: dict[st
     lib.mlm_codes_views(_ptr(views), addresses, len(buffers), n, _ptr(table), len(encoded),
                         _ptr(codes), other, _ptr(out))
     return out
+
+
+def membership(buyer: npt.NDArray[np.int32], at: npt.NDArray[np.int64],
+               undated: npt.NDArray[np.bool_], joined: npt.NDArray[np.int64],
+               ended: npt.NDArray[np.int64], lo: int, max_days: int
+               ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int16]] | None:
+    """``ext`` and ``jd`` of :func:`mlm_audit.scan.derive.orders` (see ``mlm_membership``);
+    None without the library or for a window past 32767 days."""
+    lib = library()
+    if lib is None or max_days > np.iinfo(np.int16).max:
+        return None
+    b = np.ascontiguousarray(buyer, dtype=np.int32)
+    t = np.ascontiguousarray(at, dtype=np.int64)
+    u = np.ascontiguousarray(undated, dtype=np.bool_)
+    joined = np.ascontiguousarray(joined, dtype=np.int64)
+    ended = np.ascontiguousarray(ended, dtype=np.int64)
+    ext = np.empty(b.size, dtype=np.bool_)
+    jd = np.empty(b.size, dtype=np.int16)
+    lib.mlm_membership(_ptr(b), _ptr(t), _ptr(u), b.size, _ptr(joined), _ptr(ended), lo,
+                       max_days, _ptr(ext), _ptr(jd))
+    return ext, jd

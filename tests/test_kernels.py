@@ -402,3 +402,42 @@ def test_kind_codes_equal_the_hashed_ones(monkeypatch, table):
     assert got[-1] == derive.NULL_KIND and (got == derive.OTHER_KIND).sum() >= 6
     long = {n: c for n, c in codes.items()} | {"y" * 61: 7}
     assert kernels.codes_views(np.zeros(16, np.uint8), [], long, 0) is None  # too long a name
+
+
+@built
+def test_membership_columns_equal_the_numpy_ones(monkeypatch):
+    import datetime as dt
+
+    from mlm_audit import preflight
+    from mlm_audit.scan import derive
+    from mlm_audit.scan.facts import ScanPlan
+    from mlm_audit.scan.partials import Samples
+    from mlm_audit.schema import Dataset
+
+    D = dt.datetime
+    agents = pl.DataFrame({
+        "agent_id": ["A", "B", "C", "D"], "sponsor_id": [None, "A", "A", "B"],
+        "joined_at": [D(2024, 1, 1), D(2024, 1, 10, 12), None, D(2024, 2, 1)],
+        "terminated_at": [None, D(2024, 3, 1), None, None]})
+    rng = random.Random(2)
+    n = 4000
+    buyers = [rng.choice(["A", "B", "C", "D", "X", None]) for _ in range(n)]
+    times = [None if rng.random() < 0.05 else
+             D(2023, 12, 1) + dt.timedelta(seconds=rng.randint(0, 200 * 86400)) for _ in range(n)]
+    times[:4] = [D(2024, 1, 10, 12), D(2024, 1, 11, 12), D(2024, 1, 11, 12, 0, 1),
+                 D(2024, 3, 1)]  # exactly 0 and 1 day after B joined, a second more; B's end
+    buyers[:4] = ["B"] * 4
+    orders = pl.DataFrame({"order_id": [f"o{i}" for i in range(n)], "buyer_id": buyers,
+                           "seller_id": [None] * n, "amount": [100] * n,
+                           "ordered_at": times, "kind": ["retail"] * n,
+                           "returned_amount": [0] * n},
+                          schema_overrides={"seller_id": pl.String, "buyer_id": pl.String})
+    net, _ = preflight.run(Dataset.from_frames(agents))
+    for days in (0, 1, 30, 4000):
+        plan = ScanPlan(max_days=days)
+        got = derive.orders(orders, net.dim, plan, Samples())
+        plain = _without_kernels(monkeypatch,
+                                 lambda p=plan: derive.orders(orders, net.dim, p, Samples()))
+        assert got.equals(plain), days
+    assert got["jd"][:4].to_list() == [0, 1, 2, 51] and got["ext"][:4].to_list() == [
+        False, False, False, True]

@@ -118,19 +118,24 @@ def orders(batch: pl.DataFrame, dim: Dim, plan: ScanPlan, samples: Samples) -> p
     t = b["ordered_at"].cast(pl.Datetime("us")).cast(pl.Int64)
     undated = t.is_null().to_numpy()
     tt = t.fill_null(0).to_numpy()
-    agent = bi >= 0
-    at = np.where(agent, bi, 0)
-    joined, ended = dim.joined[at], dim.ended[at]
-    ext = ~(agent & (undated | ((joined <= tt) & (tt < ended))))
-    known = agent & ~undated & (joined != LO)
-    delta = np.where(known, tt - np.where(known, joined, 0), -1)
-    days = (delta + DAY_US - 1) // DAY_US
-    jd = np.where(known & (delta >= 0) & (days <= min(plan.max_days, MAX_DAYS)), days, -1)
+    window = min(plan.max_days, MAX_DAYS)
+    compiled = kernels.membership(bi, tt, undated, dim.joined, dim.ended, int(LO), window)
+    if compiled is not None:  # the same columns in one pass in C
+        ext, jd = compiled
+    else:
+        agent = bi >= 0
+        at = np.where(agent, bi, 0)
+        joined, ended = dim.joined[at], dim.ended[at]
+        ext = ~(agent & (undated | ((joined <= tt) & (tt < ended))))
+        known = agent & ~undated & (joined != LO)
+        delta = np.where(known, tt - np.where(known, joined, 0), -1)
+        days = (delta + DAY_US - 1) // DAY_US
+        jd = np.where(known & (delta >= 0) & (days <= window), days, -1).astype(np.int16)
     net = b["amount"] - b["returned_amount"].fill_null(0)
     return pl.DataFrame({
         "order_id": b["order_id"], "buyer_idx": bi, "seller_idx": seller, "kcode": kcode,
         "mk": _month(b["ordered_at"]), "net": net.cast(pl.Int64), "ext": ext,
-        "jd": jd.astype(np.int16), "neg": neg,
+        "jd": jd, "neg": neg,
     })
 
 
