@@ -447,3 +447,42 @@ void mlm_membership(const int32_t *buyer, const int64_t *at, const uint8_t *unda
         }
     }
 }
+
+/* partials.sum_by_key after its sort: words are (key << row_bits | row), sorted; each run
+ * of equal keys is one group, emitted in order with the original key of its rows (keys[]),
+ * the sum of values[] over its rows and the sum of counts[] (NULL: the number of rows).
+ * Returns the number of groups. Sums wrap as NumPy's int64 sums do. */
+int64_t mlm_group_sums(const uint64_t *words, int64_t n, int row_bits, const uint64_t *keys,
+                       const int64_t *values, const int64_t *counts, uint64_t *out_keys,
+                       int64_t *out_values, int64_t *out_counts) {
+    const uint64_t mask = row_bits >= 64 ? ~0ULL : ((1ULL << row_bits) - 1);
+    int64_t g = -1;
+    uint64_t prev = 0, sum = 0, cnt = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i + AHEAD < n) {
+            const uint64_t r = words[i + AHEAD] & mask;
+            __builtin_prefetch(values + r, 0, 0);
+            if (counts != NULL)
+                __builtin_prefetch(counts + r, 0, 0);
+        }
+        const uint64_t key = words[i] >> row_bits, row = words[i] & mask;
+        if (g < 0 || key != prev) {
+            if (g >= 0) {
+                out_values[g] = (int64_t)sum;
+                out_counts[g] = (int64_t)cnt;
+            }
+            g++;
+            prev = key;
+            out_keys[g] = keys[row];
+            sum = 0;
+            cnt = 0;
+        }
+        sum += (uint64_t)values[row];
+        cnt += counts == NULL ? 1 : (uint64_t)counts[row];
+    }
+    if (g >= 0) {
+        out_values[g] = (int64_t)sum;
+        out_counts[g] = (int64_t)cnt;
+    }
+    return g + 1;
+}

@@ -82,6 +82,8 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.mlm_codes_views.restype = None
     lib.mlm_membership.argtypes = [_P, _P, _P, _N, _P, _P, _N, _N, _P, _P]
     lib.mlm_membership.restype = None
+    lib.mlm_group_sums.argtypes = [_P, _N, ctypes.c_int, _P, _P, _P, _P, _P, _P]
+    lib.mlm_group_sums.restype = _N
     return lib, "in use"
 
 
@@ -332,3 +334,26 @@ def membership(buyer: npt.NDArray[np.int32], at: npt.NDArray[np.int64],
     lib.mlm_membership(_ptr(b), _ptr(t), _ptr(u), b.size, _ptr(joined), _ptr(ended), lo,
                        max_days, _ptr(ext), _ptr(jd))
     return ext, jd
+
+
+def group_sums(words: npt.NDArray[np.uint64], row_bits: int, keys: npt.NDArray[np.uint64],
+               values: npt.NDArray[np.integer], counts: npt.NDArray[np.integer] | None
+               ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64],
+                          npt.NDArray[np.int64]] | None:
+    """Per run of equal keys in the sorted packed ``words`` (key above ``row_bits`` bits of
+    row number): the rows' original key, the sum of ``values`` and of ``counts`` (None: the
+    rows), in order (see ``mlm_group_sums``); None without the library."""
+    lib = library()
+    if lib is None:
+        return None
+    w = np.ascontiguousarray(words, dtype=np.uint64)
+    k = np.ascontiguousarray(keys, dtype=np.uint64)
+    v = np.ascontiguousarray(values, dtype=np.int64)
+    c = None if counts is None else np.ascontiguousarray(counts, dtype=np.int64)
+    out_k = np.empty(w.size, dtype=np.uint64)
+    out_v = np.empty(w.size, dtype=np.int64)
+    out_n = np.empty(w.size, dtype=np.int64)
+    g = lib.mlm_group_sums(_ptr(w), w.size, row_bits, _ptr(k), _ptr(v),
+                           None if c is None else _ptr(c), _ptr(out_k), _ptr(out_v),
+                           _ptr(out_n))
+    return out_k[:g], out_v[:g], out_n[:g]

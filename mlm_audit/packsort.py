@@ -78,6 +78,21 @@ def packed_sort(keys: npt.NDArray[np.unsignedinteger], key_bits: int, copy: bool
     row number do not fit one word together. ``copy=False`` packs the words in the caller's
     uint64 array and leaves the sorted keys there (its contents are then the sorted keys,
     which are returned)."""
+    got = packed_words(keys, key_bits, copy)
+    if got is None:
+        return None
+    ordered, row_bits, words = got  # words: the packing buffer, where the sorted keys go
+    order = (ordered & np.uint64((1 << row_bits) - 1)).view(np.int64)
+    np.right_shift(ordered, np.uint64(row_bits), out=words)
+    return order, words
+
+
+def packed_words(keys: npt.NDArray[np.unsignedinteger], key_bits: int, copy: bool = True
+                 ) -> tuple[U64, int, U64] | None:
+    """The words ``key << row_bits | row`` sorted (read-only when polars sorted them),
+    ``row_bits``, and the buffer the words were packed in (the caller's uint64 array with
+    ``copy=False``; numpy sorts them there); None when a key and a row number do not fit
+    one word."""
     n = keys.size
     row_bits = max(n - 1, 1).bit_length()
     if key_bits + row_bits > 64:
@@ -85,7 +100,4 @@ def packed_sort(keys: npt.NDArray[np.unsignedinteger], key_bits: int, copy: bool
     words = keys.astype(np.uint64, copy=copy)
     words <<= np.uint64(row_bits)
     words |= np.arange(n, dtype=np.uint64)
-    ordered = sort_words(words, in_place=True)  # words are this function's own or given
-    order = (ordered & np.uint64((1 << row_bits) - 1)).view(np.int64)
-    np.right_shift(ordered, np.uint64(row_bits), out=words)
-    return order, words
+    return sort_words(words, in_place=True), row_bits, words  # words: its own or given

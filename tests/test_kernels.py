@@ -441,3 +441,25 @@ def test_membership_columns_equal_the_numpy_ones(monkeypatch):
         assert got.equals(plain), days
     assert got["jd"][:4].to_list() == [0, 1, 2, 51] and got["ext"][:4].to_list() == [
         False, False, False, True]
+
+
+@built
+@pytest.mark.parametrize("counts", [False, True])
+def test_group_sums_equal_the_numpy_runs(monkeypatch, counts):
+    from mlm_audit.scan.partials import IDX_SHIFT, sum_by_key
+
+    rng = np.random.default_rng(6)
+    n = 200_000
+    idx = rng.integers(1, 3000, n).astype(np.uint64)
+    low = rng.integers(0, 1 << 20, n).astype(np.uint64) & np.uint64(0xFFF0F)  # repeats
+    k = (idx << np.uint64(IDX_SHIFT)) | low
+    values = rng.integers(-10**15, 10**15, n)
+    values[:5] = 2**62  # sums that wrap, as int64 sums do
+    k[:5] = k[0]
+    cnt = rng.integers(1, 5, n) if counts else None
+    got = sum_by_key(k, values, cnt, "net")
+    plain = _without_kernels(monkeypatch, lambda: sum_by_key(k, values, cnt, "net"))
+    assert got.equals(plain) and got.height < n
+    assert got["k"].is_sorted()
+    tiny = sum_by_key(k[:1], values[:1], None, "net")  # one row: no kernel, the same frame
+    assert tiny.rows() == [(int(k[0]), int(values[0]), 1)]

@@ -10,7 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from mlm_audit.packsort import packed_sort
+from mlm_audit import kernels
+from mlm_audit.packsort import packed_sort, packed_words
 from mlm_audit.scan.facts import BUYS, PAYS, SAMPLE_ROWS, SELLS, Sample, SampleKey
 from mlm_audit.scan.spill import Budget, Spill
 
@@ -39,6 +40,10 @@ def sum_by_key(k: U64, value: I64, n: I64 | None, name: str,
     running totals at its ends (int64 totals may wrap; the differences are still exact).
     ``split``: the bit where the key's agent field begins (:func:`_sort`); None for keys
     that come as runs already sorted (merged partials), which polars' argsort orders fastest."""
+    grouped = _grouped(k, value, n, split)
+    if grouped is not None:
+        gk, gv, gn = grouped
+        return pl.DataFrame({"k": pl.Series(gk).set_sorted(), name: gv, "n": gn})
     order, ks = _sort(k, split)
     last = np.empty(k.size, dtype=bool)  # the last row of a run of equal keys
     np.not_equal(ks[1:], ks[:-1], out=last[:-1])
@@ -60,6 +65,38 @@ def sum_by_key(k: U64, value: I64, n: I64 | None, name: str,
                          "n": counts.astype(np.int64, copy=False)})
 
 
+def _grouped(k: U64, value: I64, n: I64 | None, split: int | None
+             ) -> tuple[U64, I64, I64] | None:
+    """:func:`sum_by_key` by the compiled kernel when the keys pack into words
+    (:func:`_packed`): one pass over the sorted words sums each run; None otherwise."""
+    if split is None or k.size < 2 or kernels.library() is None:
+        return None
+    packed = _packed(k, split)
+    if packed is None:
+        return None
+    words, key_bits = packed
+    got = packed_words(words, key_bits, copy=False)
+    if got is None:
+        return None
+    return kernels.group_sums(got[0], got[1], k, value, n)
+
+
+def _packed(k: U64, split: int) -> tuple[U64, int] | None:
+    """The keys relative to their least upper and lower fields (:func:`_sort`), packed in a
+    new array, and the bits they need."""
+    hi = k >> np.uint64(split)
+    lo = k & np.uint64((1 << split) - 1)
+    hmin, lmin = int(hi.min()), int(lo.min())
+    hbits, lbits = (int(hi.max()) - hmin).bit_length(), (int(lo.max()) - lmin).bit_length()
+    if hbits + lbits > 64:
+        return None
+    hi -= np.uint64(hmin)
+    hi <<= np.uint64(lbits)
+    lo -= np.uint64(lmin)
+    hi |= lo
+    return hi, hbits + lbits
+
+
 def _sort(k: U64, split: int | None) -> tuple[npt.NDArray[np.int64], U64]:
     """The order that sorts ``k`` (equal keys in any order), and the sorted keys or words
     that are equal where they are.
@@ -71,18 +108,11 @@ def _sort(k: U64, split: int | None) -> tuple[npt.NDArray[np.int64], U64]:
     vector instructions). The packing keeps the order of the keys: the upper field first.
     Otherwise polars' argsort, which takes a third less time than numpy's."""
     if k.size > 1 and split is not None:
-        hi = k >> np.uint64(split)
-        lo = k & np.uint64((1 << split) - 1)
-        hmin, lmin = int(hi.min()), int(lo.min())
-        hbits, lbits = (int(hi.max()) - hmin).bit_length(), (int(lo.max()) - lmin).bit_length()
-        hi -= np.uint64(hmin)
-        hi <<= np.uint64(lbits)
-        lo -= np.uint64(lmin)
-        hi |= lo
-        del lo
-        packed = packed_sort(hi, hbits + lbits, copy=False)
-        if packed is not None:
-            return packed
+        relative = _packed(k, split)
+        if relative is not None:
+            packed = packed_sort(relative[0], relative[1], copy=False)
+            if packed is not None:
+                return packed
     order = pl.Series(k, dtype=pl.UInt64).arg_sort().to_numpy()
     return order, k[order]
 
