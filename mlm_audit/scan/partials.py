@@ -4,7 +4,7 @@ into fact tables), issue samples, top rows."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -247,6 +247,14 @@ class Groups:
         return self.parts[0]
 
 
+def owned(rows: pl.DataFrame) -> pl.DataFrame:
+    """A few rows of a batch in buffers of their own. Rows taken from a batch (a gather, a
+    filter, a slice) share its text buffers: a sample of three rows would hold the batch's
+    whole text columns in memory (tens of MB) for the rest of the scan. A round trip through
+    Arrow's plain strings copies only the rows' own values."""
+    return cast(pl.DataFrame, pl.from_arrow(rows.to_arrow(compat_level=pl.CompatLevel.oldest())))
+
+
 class Samples:
     """Exact counts and the first offending rows per issue, batches arriving in row order."""
 
@@ -261,7 +269,7 @@ class Samples:
         self.counts[key] = self.counts.get(key, 0) + rows.height
         room = SAMPLE_ROWS - self.kept.get(key, 0)
         if room > 0:
-            self.rows.setdefault(key, []).append(rows.head(room))
+            self.rows.setdefault(key, []).append(owned(rows.head(room)))
             self.kept[key] = self.kept.get(key, 0) + min(room, rows.height)
 
     def add_mask(self, key: SampleKey, frame: pl.DataFrame, mask: npt.NDArray[np.bool_]
@@ -273,7 +281,7 @@ class Samples:
         room = SAMPLE_ROWS - self.kept.get(key, 0)
         self.counts[key] = self.counts.get(key, 0) + count
         if room > 0:
-            rows = frame[np.flatnonzero(mask)[:room]]
+            rows = owned(frame[np.flatnonzero(mask)[:room]])
             self.rows.setdefault(key, []).append(rows)
             self.kept[key] = self.kept.get(key, 0) + rows.height
 
@@ -297,7 +305,8 @@ class TopRows:
             return
         rows = rows.select(self.COLS)
         both = rows if self.top is None else pl.concat([self.top, rows])
-        self.top = both.sort(["amount", "payout_id"], descending=[True, False]).head(self.k)
+        self.top = owned(both.sort(["amount", "payout_id"], descending=[True, False])
+                         .head(self.k))
 
     def result(self) -> pl.DataFrame:
         from mlm_audit.scan.facts import CROSS_TOP

@@ -177,3 +177,25 @@ def test_work_begun_as_a_pass_ends_gives_the_same_facts(pyramid: Dataset,
     monkeypatch.setattr(local._PayoutPass, "join_early", lambda p: None)
     monkeypatch.setattr(local.Groups, "in_memory", property(lambda g: False))
     same(begun, scan_frames(pyramid.orders, pyramid.payouts, net.dim, plan, bits=0))
+
+
+def test_sample_rows_do_not_hold_their_batch_in_memory() -> None:
+    """Rows kept as samples or top rows own their text: a gather of a few rows would keep
+    the whole batch's text buffers."""
+    import datetime as dt
+
+    from mlm_audit.scan.partials import owned
+
+    def text_bytes(df: pl.DataFrame) -> int:
+        arr = df["id"].to_arrow(compat_level=pl.CompatLevel.newest())
+        return sum(b.size for b in arr.buffers()[2:] if b is not None)
+
+    big = pl.DataFrame({"id": [f"payout-{i:012d}-of-a-long-batch" for i in range(100_000)],
+                        "n": np.arange(100_000, dtype=np.int64),
+                        "at": [dt.datetime(2024, 1, 1)] * 100_000,
+                        "flag": [True, None] * 50_000})
+    rows = big[[3, 70_000]]
+    assert text_bytes(rows) > 1_000_000  # shares the batch's buffers
+    mine = owned(rows)
+    assert mine.equals(rows) and mine.schema == rows.schema
+    assert text_bytes(mine) < 1_000
