@@ -94,9 +94,7 @@ def _key(path: Path) -> Key | None:
 
 
 def begin(paths: Iterable[Path]) -> None:
-    """Read these files (UTF-8 checked) in background threads, one per file: hashing
-    releases the interpreter lock, so the files are read side by side (the streams wait for
-    their file's scan before their first batch)."""
+    """Read these files (UTF-8 checked) in a background thread, one after another."""
     todo: list[tuple[Path, Future[ByteScan]]] = []
     with _LOCK:
         for p in paths:
@@ -107,16 +105,15 @@ def begin(paths: Iterable[Path]) -> None:
     if not todo:
         return
 
-    def work(p: Path, fut: Future[ByteScan]) -> None:
-        if fut.set_running_or_notify_cancel():
-            try:
-                fut.set_result(scan_bytes(p, True))
-            except BaseException as e:  # the stream reads the file itself
-                fut.set_exception(e)
+    def work() -> None:
+        for p, fut in todo:
+            if fut.set_running_or_notify_cancel():
+                try:
+                    fut.set_result(scan_bytes(p, True))
+                except BaseException as e:  # the stream reads the file itself
+                    fut.set_exception(e)
 
-    for p, fut in todo:
-        threading.Thread(target=work, args=(p, fut), name="mlm-audit-byte-scan",
-                         daemon=True).start()
+    threading.Thread(target=work, name="mlm-audit-byte-scan", daemon=True).start()
 
 
 def scan(path: Path, check_utf8: bool) -> ByteScan:
