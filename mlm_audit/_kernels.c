@@ -486,3 +486,36 @@ int64_t mlm_group_sums(const uint64_t *words, int64_t n, int row_bits, const uin
     }
     return g + 1;
 }
+
+/* coerce.surely_trimmed on Arrow string views: the first row (from 0) whose value starts or
+ * ends with a byte up to the space or beyond ASCII (whitespace, or maybe: U+3000, U+00A0),
+ * -1 when there is none. Empty values and rows not valid (valid may be NULL: every row)
+ * are skipped; a value of more than 12 bytes has its last byte read from buffers[]. */
+static int spacey(uint8_t b) { return (uint8_t)(b - 0x21) > 0x5E; }
+
+int64_t mlm_untrimmed_views(const uint8_t *views, const uint8_t *const *buffers, int64_t nbuf,
+                            int64_t n, const uint8_t *valid) {
+    for (int64_t i = 0; i < n; i++) {
+        if (valid != NULL && !valid[i])
+            continue;
+        const uint8_t *v = views + 16 * i;
+        uint32_t len;
+        memcpy(&len, v, 4);
+        if (len == 0)
+            continue;
+        uint8_t last;
+        if (len <= 12) {
+            last = v[4 + len - 1];
+        } else {
+            uint32_t buf, off;
+            memcpy(&buf, v + 8, 4);
+            memcpy(&off, v + 12, 4);
+            if ((int64_t)buf >= nbuf)
+                return i;
+            last = buffers[buf][(uint64_t)off + len - 1];
+        }
+        if (spacey(v[4]) || spacey(last))
+            return i;
+    }
+    return -1;
+}

@@ -84,6 +84,8 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.mlm_membership.restype = None
     lib.mlm_group_sums.argtypes = [_P, _N, ctypes.c_int, _P, _P, _P, _P, _P, _P]
     lib.mlm_group_sums.restype = _N
+    lib.mlm_untrimmed_views.argtypes = [_P, _P, _N, _N, _P]
+    lib.mlm_untrimmed_views.restype = _N
     return lib, "in use"
 
 
@@ -357,3 +359,17 @@ def group_sums(words: npt.NDArray[np.uint64], row_bits: int, keys: npt.NDArray[n
                            None if c is None else _ptr(c), _ptr(out_k), _ptr(out_v),
                            _ptr(out_n))
     return out_k[:g], out_v[:g], out_n[:g]
+
+
+def untrimmed_views(views: npt.NDArray[np.uint8], buffers: list[int],
+                    valid: npt.NDArray[np.bool_] | None) -> int | None:
+    """The first row among Arrow string views whose value may start or end with whitespace
+    (see ``mlm_untrimmed_views``), -1 when none does; None without the library."""
+    lib = library()
+    if lib is None:
+        return None
+    views = np.ascontiguousarray(views, dtype=np.uint8)
+    flags = None if valid is None else np.ascontiguousarray(valid, dtype=np.bool_)
+    addresses = (ctypes.c_void_p * max(len(buffers), 1))(*buffers)
+    return int(lib.mlm_untrimmed_views(_ptr(views), addresses, len(buffers), views.size // 16,
+                                       None if flags is None else _ptr(flags)))

@@ -487,3 +487,20 @@ def test_an_audit_reports_alike_with_and_without_the_kernels(tmp_path):
         reports.append(json.loads(out.read_text(encoding="utf-8")))
     assert reports[0] == reports[1]
     assert reports[0]["findings"]  # a pyramid: there is something to compare
+
+
+@built
+def test_trim_test_answers_as_the_numpy_one(monkeypatch):
+    base = [f"A{i}" for i in range(2000)] + ["agent-with-a-long-identifier-" + str(i)
+                                           for i in range(2000)]
+    cases = {"clean": base, "nulls": [*base, None, None],
+             "lead space": [*base, " A1"], "trail tab": [*base, "A1\t"],
+             "long trail space": [*base, "x" * 30 + " "], "ideographic space": [*base, "A1\u3000"],
+             "nbsp lead": [*base, "\u00a0A1"], "non-ascii end": [*base, "代理一"],
+             "empty": [*base, ""], "all null": [None, None]}
+    for name, values in cases.items():
+        s = pl.Series("id", values, dtype=pl.String)
+        got = coerce.surely_trimmed(s)
+        plain = _without_kernels(monkeypatch, lambda s=s: coerce.surely_trimmed(s))
+        assert got == plain, name
+        assert got == (name in ("clean", "nulls", "empty", "all null")), name
