@@ -26,20 +26,23 @@ const char *mlm_kernels_source(void) { return MLM_KERNELS_SOURCE; }
  * (linear probing from the home slot, (key * MIX) >> (64 - bits); an empty slot's value is
  * all ones, and the table ends in one), all ones where the key is absent. The home slot of
  * the key AHEAD rows on is prefetched: the lookups wait on memory, not on arithmetic. */
+static inline uint64_t slot_value(const uint64_t *table, int shift, uint64_t k) {
+    uint64_t s = (k * MIX) >> shift;
+    uint64_t v = table[2 * s + 1];
+    while (v != EMPTY && table[2 * s] != k) {
+        s++;
+        v = table[2 * s + 1];
+    }
+    return v;
+}
+
 void mlm_probe(const uint64_t *table, int bits, const uint64_t *keys, int64_t n,
                uint64_t *out) {
     const int shift = 64 - bits;
     for (int64_t i = 0; i < n; i++) {
         if (i + AHEAD < n)
             __builtin_prefetch(table + 2 * ((keys[i + AHEAD] * MIX) >> shift), 0, 0);
-        const uint64_t k = keys[i];
-        uint64_t s = (k * MIX) >> shift;
-        uint64_t v = table[2 * s + 1];
-        while (v != EMPTY && table[2 * s] != k) {
-            s++;
-            v = table[2 * s + 1];
-        }
-        out[i] = v;
+        out[i] = slot_value(table, shift, keys[i]);
     }
 }
 
@@ -108,13 +111,7 @@ void mlm_lookup_tagged(const uint64_t *table, int bits, const uint64_t *h,
             out[i] = -1;
             continue;
         }
-        const uint64_t k = h[i];
-        uint64_t s = (k * MIX) >> shift;
-        uint64_t v = table[2 * s + 1];
-        while (v != EMPTY && table[2 * s] != k) {
-            s++;
-            v = table[2 * s + 1];
-        }
+        const uint64_t v = slot_value(table, shift, h[i]);
         out[i] = (v != EMPTY && (v >> 32) == (check[i] & 0xFFFFFFFFULL))
                      ? (int32_t)(v & 0xFFFFFFFFULL) : -1;
     }

@@ -17,6 +17,8 @@ Day-first and month-first forms (``3/1/2024``) are ambiguous and not guessed.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
@@ -80,16 +82,14 @@ def surely_trimmed(s: pl.Series) -> bool:
     column would be a copy (16 bytes a row, in memory new to the process each time)."""
     if s.dtype != pl.String:
         return False
+    chunks = view_chunks(s)
+    if chunks is None:
+        return False
     compiled = kernels.library() is not None
-    for chunk in s.get_chunks():
-        got = view_array(chunk)
-        if got is None:
-            return False
-        views, arr = got
+    for chunk, views, data, _arr in chunks:
         if views.shape[0] == 0:
             continue
         if compiled:  # the same test in one pass in C (a long value's last byte read in place)
-            data = [b.address for b in arr.buffers()[2:] if b is not None]
             valid = chunk.is_not_null().to_numpy() if chunk.null_count() else None
             if kernels.untrimmed_views(views, data, valid) != -1:
                 return False
@@ -117,6 +117,30 @@ def _views(s: pl.Series) -> npt.NDArray[np.uint8] | None:
     value (the Arrow columnar format); None when polars does not hand out views."""
     got = view_array(s)
     return None if got is None else got[0]
+
+
+class ViewChunk(NamedTuple):
+    """One chunk of a text column as the compiled kernels read it."""
+
+    chunk: pl.Series
+    views: npt.NDArray[np.uint8]  # :func:`_views`
+    data: list[int]  # addresses of the data buffers the views point into
+    array: pa.Array  # holds those buffers while the addresses are in use
+
+
+def view_chunks(s: pl.Series) -> list[ViewChunk] | None:
+    """Each chunk of a text column with its Arrow views and the addresses of its data
+    buffers, for the compiled kernels; None when polars does not hand out views. Keep the
+    list while the addresses are in use."""
+    out: list[ViewChunk] = []
+    for chunk in s.get_chunks():
+        got = view_array(chunk)
+        if got is None:
+            return None
+        views, arr = got
+        out.append(ViewChunk(chunk, views,
+                             [b.address for b in arr.buffers()[2:] if b is not None], arr))
+    return out
 
 
 def view_array(s: pl.Series) -> tuple[npt.NDArray[np.uint8], pa.Array] | None:
@@ -221,10 +245,10 @@ def money_clean_series(s: pl.Series, minor: bool) -> pl.Series | None:
         return None
     parts: list[npt.NDArray[np.int64]] = []
     masks: list[npt.NDArray[np.bool_]] = []
-    for chunk in s.get_chunks():
-        views = _views(chunk)
-        if views is None:
-            return None
+    chunks = view_chunks(s)
+    if chunks is None:
+        return None
+    for chunk, views, _data, _arr in chunks:
         got = kernels.money_views(views)
         if got is None:
             return None
@@ -368,12 +392,10 @@ def _iso_compiled(raw: pl.Series) -> pl.Series | None:
         return None
     parts: list[npt.NDArray[np.int64]] = []
     nulls: list[npt.NDArray[np.bool_]] = []
-    for chunk in raw.get_chunks():
-        got = view_array(chunk)
-        if got is None:
-            return None
-        views, arr = got
-        data = [b.address for b in arr.buffers()[2:] if b is not None]
+    chunks = view_chunks(raw)
+    if chunks is None:
+        return None
+    for chunk, views, data, _arr in chunks:
         read = kernels.iso_views(views, data)
         if read is None:
             return None

@@ -12,7 +12,7 @@ import numpy.typing as npt
 import polars as pl
 
 from mlm_audit import kernels
-from mlm_audit.io.coerce import view_array
+from mlm_audit.io.coerce import view_chunks
 from mlm_audit.scan.dim import LO, Dim
 from mlm_audit.scan.facts import NULL_KIND, OTHER_KIND, ScanPlan
 from mlm_audit.scan.ids import CHECK_SEED, SEED, id_hash
@@ -63,12 +63,10 @@ def _codes_compiled(k: pl.Series, codes: dict[str, int]) -> npt.NDArray[np.int8]
     if kernels.library() is None:
         return None
     parts: list[npt.NDArray[np.int8]] = []
-    for chunk in k.get_chunks():
-        got = view_array(chunk)
-        if got is None:
-            return None
-        views, arr = got
-        data = [b.address for b in arr.buffers()[2:] if b is not None]
+    chunks = view_chunks(k)
+    if chunks is None:
+        return None
+    for chunk, views, data, _arr in chunks:
         out = kernels.codes_views(views, data, codes, OTHER_KIND)
         if out is None:
             return None
