@@ -145,6 +145,20 @@ void mlm_gen(const int64_t *tree, const int32_t *upper, const int32_t *lower, in
  * to 59), ok[i] = 1; ok[i] = 0 for any other value. A view of 19 bytes holds a 4-byte
  * prefix, the index of the data buffer and the offset of the value in it; buffers[] are the
  * data buffers' addresses. The caller decides the nulls (ok of a null is meaningless). */
+/* The bytes of the value an Arrow string view describes, and its length in *len: inline in
+ * the view (up to 12 bytes), else in buffers[] at the buffer index and offset the view
+ * holds after its 4-byte prefix; NULL when the view names a buffer that is not there. */
+static inline const uint8_t *view_bytes(const uint8_t *v, const uint8_t *const *buffers,
+                                        int64_t nbuf, uint32_t *len) {
+    memcpy(len, v, 4);
+    if (*len <= 12)
+        return v + 4;
+    uint32_t buf, off;
+    memcpy(&buf, v + 8, 4);
+    memcpy(&off, v + 12, 4);
+    return (int64_t)buf < nbuf ? buffers[buf] + off : NULL;
+}
+
 static int two(const uint8_t *s, int *v) {
     const uint8_t a = (uint8_t)(s[0] - '0'), b = (uint8_t)(s[1] - '0');
     if (a > 9 || b > 9) return 0;
@@ -166,16 +180,12 @@ void mlm_iso_views(const uint8_t *views, const uint8_t *const *buffers, int64_t 
                    int64_t n, int64_t *us, uint8_t *ok) {
     static const int mdays[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     for (int64_t i = 0; i < n; i++) {
-        const uint8_t *v = views + 16 * i;
-        uint32_t len, buf, off;
-        memcpy(&len, v, 4);
-        memcpy(&buf, v + 8, 4);
-        memcpy(&off, v + 12, 4);
+        uint32_t len;
+        const uint8_t *s = view_bytes(views + 16 * i, buffers, nbuf, &len);
         us[i] = 0;
         ok[i] = 0;
-        if (len != 19 || (int64_t)buf >= nbuf)
+        if (len != 19 || s == NULL)
             continue;
-        const uint8_t *s = buffers[buf] + off;
         int c1, c2, mo, d, hh, mi, se;
         if (!two(s, &c1) || !two(s + 2, &c2) || s[4] != '-' || !two(s + 5, &mo) ||
             s[7] != '-' || !two(s + 8, &d) || (s[10] != ' ' && s[10] != 'T') ||
@@ -387,17 +397,11 @@ void mlm_codes_views(const uint8_t *views, const uint8_t *const *buffers, int64_
             out[i] = out[i - 1];
             continue;
         }
-        uint32_t len, buf, off;
-        memcpy(&len, v, 4);
-        const uint8_t *s = v + 4;
-        if (len > 12) {
-            memcpy(&buf, v + 8, 4);
-            memcpy(&off, v + 12, 4);
-            if ((int64_t)buf >= nbuf) {
-                out[i] = other;
-                continue;
-            }
-            s = buffers[buf] + off;
+        uint32_t len;
+        const uint8_t *s = view_bytes(v, buffers, nbuf, &len);
+        if (s == NULL) {
+            out[i] = other;
+            continue;
         }
         int8_t code = other;
         for (int j = 0; j < k; j++) {
@@ -495,23 +499,11 @@ int64_t mlm_untrimmed_views(const uint8_t *views, const uint8_t *const *buffers,
     for (int64_t i = 0; i < n; i++) {
         if (valid != NULL && !valid[i])
             continue;
-        const uint8_t *v = views + 16 * i;
         uint32_t len;
-        memcpy(&len, v, 4);
+        const uint8_t *s = view_bytes(views + 16 * i, buffers, nbuf, &len);
         if (len == 0)
             continue;
-        uint8_t last;
-        if (len <= 12) {
-            last = v[4 + len - 1];
-        } else {
-            uint32_t buf, off;
-            memcpy(&buf, v + 8, 4);
-            memcpy(&off, v + 12, 4);
-            if ((int64_t)buf >= nbuf)
-                return i;
-            last = buffers[buf][(uint64_t)off + len - 1];
-        }
-        if (spacey(v[4]) || spacey(last))
+        if (s == NULL || spacey(s[0]) || spacey(s[len - 1]))
             return i;
     }
     return -1;

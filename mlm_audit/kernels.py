@@ -93,6 +93,11 @@ def _ptr(a: npt.NDArray[np.generic]) -> int:
     return int(a.ctypes.data)
 
 
+def _addresses(buffers: list[int]) -> ctypes.Array[ctypes.c_void_p]:
+    """The data buffers' addresses as the C array the view kernels take."""
+    return (ctypes.c_void_p * max(len(buffers), 1))(*buffers)
+
+
 def probe(table: npt.NDArray[np.uint64], bits: int, keys: npt.NDArray[np.uint64]
           ) -> npt.NDArray[np.uint64] | None:
     """:meth:`mlm_audit.scan.hashindex.HashIndex._search` in C: the value word of each key's
@@ -164,7 +169,7 @@ def iso_views(views: npt.NDArray[np.uint8], buffers: list[int]
         return None
     views = np.ascontiguousarray(views, dtype=np.uint8)
     n = views.size // 16
-    addresses = (ctypes.c_void_p * max(len(buffers), 1))(*buffers)
+    addresses = _addresses(buffers)
     us = np.empty(n, dtype=np.int64)
     ok = np.empty(n, dtype=np.uint8)
     lib.mlm_iso_views(_ptr(views), addresses, len(buffers), n, _ptr(us), _ptr(ok))
@@ -310,7 +315,7 @@ def codes_views(views: npt.NDArray[np.uint8], buffers: list[int], names: dict[st
     codes = np.array(list(names.values()) or [0], dtype=np.int8)
     views = np.ascontiguousarray(views, dtype=np.uint8)
     n = views.size // 16
-    addresses = (ctypes.c_void_p * max(len(buffers), 1))(*buffers)
+    addresses = _addresses(buffers)
     out = np.empty(n, dtype=np.int8)
     lib.mlm_codes_views(_ptr(views), addresses, len(buffers), n, _ptr(table), len(encoded),
                         _ptr(codes), other, _ptr(out))
@@ -370,6 +375,6 @@ def untrimmed_views(views: npt.NDArray[np.uint8], buffers: list[int],
         return None
     views = np.ascontiguousarray(views, dtype=np.uint8)
     flags = None if valid is None else np.ascontiguousarray(valid, dtype=np.bool_)
-    addresses = (ctypes.c_void_p * max(len(buffers), 1))(*buffers)
+    addresses = _addresses(buffers)
     return int(lib.mlm_untrimmed_views(_ptr(views), addresses, len(buffers), views.size // 16,
                                        None if flags is None else _ptr(flags)))

@@ -51,7 +51,7 @@ class AgentIndex:
             return self._join(vals)
         h, check = id_hash(vals), vals.hash(CHECK_SEED).to_numpy()
         given = vals.is_not_null().to_numpy() if nulls else None
-        if self.check is None and self.table.seen is None:
+        if self.check is None:
             compiled = kernels.lookup_tagged(self.table.table.view(np.uint64),
                                              self.table.bits, h, check, given)
             if compiled is not None:  # the same, in one pass in C (runs too)

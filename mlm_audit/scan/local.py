@@ -260,7 +260,8 @@ def _join(pay: _PayoutPass, order: _OrderPass, dim: Dim) -> Groups:
     if pay.records.rows > JOIN_ROWS:  # the hash table of one partition stays small
         pay.records.spread()
     parts = align(pay.records, order.records) if pay.records.rows else 0
-    early = pay.early if parts == 1 and pay.records.in_memory else None
+    # the table built as the payouts ended serves only an unpartitioned join; else it goes
+    early, pay.early = (pay.early if parts == 1 and pay.records.in_memory else None), None
     for p in range(parts):
         side = early
         if side is None:
@@ -284,7 +285,6 @@ def _sources(side: _SourceTable, orders: Iterator[pl.DataFrame]
     them (-1: none). The hash table holds the distinct source ids, which are fewer than the
     orders."""
     ids, table, inverse = side.ids, side.table, side.inverse
-    soh_size = inverse.size
     found: list[pl.DataFrame] = []
     which: list[npt.NDArray[np.int64]] = []
     for o in orders:
@@ -295,7 +295,7 @@ def _sources(side: _SourceTable, orders: Iterator[pl.DataFrame]
             found.append(o[keep])
             which.append(at[keep])
     if not found:
-        return pl.DataFrame(), np.full(soh_size, -1, dtype=np.int64)
+        return pl.DataFrame(), np.full(inverse.size, -1, dtype=np.int64)
     # the first order found for each distinct id (orders come in the order they were added)
     pos = np.full(ids.size, np.iinfo(np.int64).max, dtype=np.int64)
     ids_found = np.concatenate(which)

@@ -224,10 +224,7 @@ def repeated(spill: Spill, col: str) -> npt.NDArray[np.uint64]:
         keys = [df[col].to_numpy() for df in spill.batches(p)]
         candidates = kernels.repeat_candidates(keys)
         if candidates is not None:  # only keys that share a bucket with another are sorted
-            h = sort_words(candidates, in_place=True)
-            dup = h[1:] == h[:-1]
-            if dup.any():
-                found.append(np.unique(h[1:][dup]))
+            found.append(_repeats(sort_words(candidates, in_place=True)))
             continue
         cols = [sort_words(k) for k in keys]
         if not cols:
@@ -236,10 +233,12 @@ def repeated(spill: Spill, col: str) -> npt.NDArray[np.uint64]:
         edges = np.arange(1, pieces, dtype=np.uint64) * np.uint64(((1 << 64) - 1) // pieces)
         at = [np.concatenate([[0], np.searchsorted(c, edges), [c.size]]) for c in cols]
         for r in range(pieces):
-            h = sort_words(np.concatenate([c[a[r]:a[r + 1]]
-                                           for c, a in zip(cols, at, strict=True)]),
-                           in_place=True)
-            dup = h[1:] == h[:-1]
-            if dup.any():
-                found.append(np.unique(h[1:][dup]))
+            found.append(_repeats(sort_words(np.concatenate(
+                [c[a[r]:a[r + 1]] for c, a in zip(cols, at, strict=True)]), in_place=True)))
     return np.concatenate(found) if found else np.zeros(0, np.uint64)
+
+
+def _repeats(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The keys that occur more than once in the sorted keys ``h``, each once, sorted."""
+    dup = h[1:] == h[:-1]
+    return np.unique(h[1:][dup])
